@@ -1,0 +1,22 @@
+//! The `nhiscan` binary: parse arguments, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = nhiscan::cli::Cli::parse();
+    match nhiscan::app::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(report) => {
+            #[expect(
+                clippy::print_stderr,
+                reason = "the one place a fatal report is printed"
+            )]
+            {
+                eprintln!("{report:?}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

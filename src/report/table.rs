@@ -1,0 +1,155 @@
+//! `table`: findings for a person at a terminal, most severe first, each with the condition
+//! that failed; then input errors; then one summary line.
+
+use std::io::{self, Write};
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use serde_json::Value;
+
+use super::Report;
+use crate::model::{Finding, ViolatedCondition};
+
+const WIDTH: u16 = 100;
+
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut findings: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .collect();
+    findings.sort_by(|a, b| {
+        a.location
+            .cmp(&b.location)
+            .then_with(|| a.code.cmp(&b.code))
+    });
+    for group in findings.chunk_by(|a, b| a.location.path == b.location.path) {
+        writeln!(out, "{}", group[0].location.path)?;
+        let mut table = new_table(["line", "severity", "code", "finding"]);
+        for finding in group {
+            table.add_row(vec![
+                Cell::new(position(finding)),
+                Cell::new(finding.severity.as_str().to_uppercase()),
+                Cell::new(format!("{}\n{}", finding.code, finding.rule)),
+                Cell::new(why(finding)),
+            ]);
+        }
+        writeln!(out, "{table}\n")?;
+    }
+    if !report.errors.is_empty() {
+        writeln!(out, "input errors")?;
+        let mut table = new_table(["path", "kind", "reason"]);
+        for error in &report.errors {
+            let kind = serde_json::to_value(error.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            table.add_row(vec![
+                Cell::new(&error.path),
+                Cell::new(kind),
+                Cell::new(&error.reason),
+            ]);
+        }
+        writeln!(out, "{table}\n")?;
+    }
+    writeln!(out, "{}", summary_line(report))
+}
+
+fn new_table<const N: usize>(header: [&str; N]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(WIDTH)
+        .set_header(
+            header
+                .iter()
+                .map(|h| Cell::new(h).set_alignment(CellAlignment::Left)),
+        );
+    table
+}
+
+fn position(finding: &Finding) -> String {
+    finding.location.span.map_or_else(
+        || "-".to_owned(),
+        |span| format!("{}:{}", span.line, span.column),
+    )
+}
+
+fn why(finding: &Finding) -> String {
+    let mut text = finding.message.clone();
+    for condition in &finding.violated_condition {
+        if condition.field == "text" {
+            text.push_str(&format!("\n↳ matched {}", finding.evidence));
+        } else {
+            text.push_str(&format!("\n↳ {}", condition_text(condition)));
+        }
+    }
+    text
+}
+
+fn condition_text(c: &ViolatedCondition) -> String {
+    let unit = c.unit.map_or(String::new(), |u| format!(" {u}"));
+    format!(
+        "{} {} {}{unit} (actual: {}{unit})",
+        c.field,
+        c.op,
+        short(&c.expected),
+        short(&c.actual)
+    )
+}
+
+fn short(value: &Value) -> String {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if text.chars().count() > 48 {
+        format!("{}…", text.chars().take(47).collect::<String>())
+    } else {
+        text
+    }
+}
+
+fn summary_line(report: &Report) -> String {
+    let s = &report.summary;
+    let counts: Vec<String> = s
+        .by_severity
+        .iter()
+        .filter(|(_, n)| n.as_u64().unwrap_or(0) > 0)
+        .map(|(severity, n)| format!("{n} {severity}"))
+        .collect();
+    let findings = if s.findings == 0 {
+        "no findings".to_owned()
+    } else {
+        format!(
+            "{} finding{} ({})",
+            s.findings,
+            plural(s.findings),
+            counts.join(", ")
+        )
+    };
+    let scanned = if report.scan.files_scanned == 0 {
+        "no file was read".to_owned()
+    } else {
+        format!(
+            "{} file{} ({} bytes) scanned",
+            report.scan.files_scanned,
+            plural(report.scan.files_scanned),
+            report.scan.bytes_scanned
+        )
+    };
+    format!(
+        "{findings}; {} NHI{} in inventory; {scanned}; {} input error{}; policy {} ({})",
+        s.subjects,
+        plural(s.subjects),
+        s.errors,
+        plural(s.errors),
+        report.policy.version,
+        &report.policy.digest[..report.policy.digest.len().min(19)],
+    )
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

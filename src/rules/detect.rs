@@ -1,0 +1,240 @@
+//! Detector rules over text: an Aho-Corasick pass over every detector's keywords picks the
+//! candidate rules for a text, then only their regexes run. Matches carry byte offsets; the
+//! caller turns them into spans.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
+
+/// One compiled detector.
+#[derive(Debug, Clone)]
+pub(crate) struct Detector {
+    pub pattern: Regex,
+    /// Index of the capture group that holds the secret.
+    pub group: usize,
+    pub keywords: Vec<String>,
+    pub entropy: Option<f64>,
+    pub provider: String,
+    pub allow: Vec<Regex>,
+    pub pair: Option<Pair>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Pair {
+    pub name: String,
+    pub pattern: Regex,
+    pub within_lines: u32,
+}
+
+/// A secret found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SecretMatch {
+    /// Byte range of the whole match (what the finding's location spans).
+    pub start: usize,
+    pub end: usize,
+    pub secret: String,
+    pub pair: Option<String>,
+}
+
+impl Detector {
+    /// Every match in `text`, after the entropy floor and the allow-list.
+    pub(crate) fn find_all(&self, text: &str) -> Vec<SecretMatch> {
+        let mut out = Vec::new();
+        for captures in self.pattern.captures_iter(text) {
+            let (Some(whole), Some(secret)) = (captures.get(0), captures.get(self.group)) else {
+                continue;
+            };
+            let value = secret.as_str();
+            if self
+                .entropy
+                .is_some_and(|floor| shannon_entropy(value) < floor)
+                || self.allow.iter().any(|a| a.is_match(value))
+            {
+                continue;
+            }
+            let pair = self
+                .pair
+                .as_ref()
+                .and_then(|p| p.find_near(text, whole.start()));
+            out.push(SecretMatch {
+                start: whole.start(),
+                end: whole.end(),
+                secret: value.to_owned(),
+                pair,
+            });
+        }
+        out
+    }
+
+    /// Whether one of the keywords occurs in `text` (ASCII case-insensitive).
+    pub(crate) fn prefilter_hits(&self, text: &str) -> bool {
+        let lower = text.to_ascii_lowercase();
+        self.keywords
+            .iter()
+            .any(|k| lower.contains(&k.to_ascii_lowercase()))
+    }
+}
+
+impl Pair {
+    /// The companion nearest to `at` within `within_lines` lines either side.
+    fn find_near(&self, text: &str, at: usize) -> Option<String> {
+        let bytes = text.as_bytes();
+        let lines = self.within_lines as usize;
+        let mut from = at;
+        for _ in 0..=lines {
+            match bytes[..from].iter().rposition(|b| *b == b'\n') {
+                Some(nl) => from = nl,
+                None => {
+                    from = 0;
+                    break;
+                }
+            }
+        }
+        let mut to = at;
+        for _ in 0..=lines {
+            match bytes[to..].iter().position(|b| *b == b'\n') {
+                Some(nl) => to += nl + 1,
+                None => {
+                    to = bytes.len();
+                    break;
+                }
+            }
+        }
+        let window = text.get(from..to)?;
+        self.pattern
+            .captures_iter(window)
+            .filter_map(|c| {
+                c.get(1)
+                    .map(|m| (m.start().abs_diff(at - from), m.as_str()))
+            })
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, s)| s.to_owned())
+    }
+}
+
+/// All detectors of a rule set behind one keyword automaton.
+#[derive(Debug, Clone)]
+pub(crate) struct DetectorSet {
+    automaton: Option<AhoCorasick>,
+    /// Keyword pattern index → index of the detector it belongs to.
+    owners: Vec<usize>,
+    count: usize,
+}
+
+impl DetectorSet {
+    pub(crate) fn new<'a>(detectors: impl IntoIterator<Item = &'a Detector>) -> Self {
+        let mut keywords = Vec::new();
+        let mut owners = Vec::new();
+        let mut count = 0;
+        for (i, detector) in detectors.into_iter().enumerate() {
+            for keyword in &detector.keywords {
+                keywords.push(keyword.clone());
+                owners.push(i);
+            }
+            count = i + 1;
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)
+            .ok();
+        Self {
+            automaton,
+            owners,
+            count,
+        }
+    }
+
+    /// Indices of the detectors whose keywords occur in `text`, ascending.
+    pub(crate) fn candidates(&self, text: &str) -> Vec<usize> {
+        let mut hit = vec![false; self.count];
+        if let Some(automaton) = &self.automaton {
+            for m in automaton.find_overlapping_iter(text) {
+                hit[self.owners[m.pattern().as_usize()]] = true;
+            }
+        }
+        hit.iter()
+            .enumerate()
+            .filter(|(_, h)| **h)
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// Shannon entropy in bits per character.
+pub(crate) fn shannon_entropy(s: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    let mut total = 0_u32;
+    for c in s.chars() {
+        *counts.entry(c).or_insert(0_u32) += 1;
+        total += 1;
+    }
+    let total = f64::from(total.max(1));
+    counts
+        .values()
+        .map(|&n| {
+            let p = f64::from(n) / total;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aws() -> Detector {
+        Detector {
+            pattern: Regex::new(r"\b((?:AKIA|ASIA)[A-Z2-7]{16})\b").unwrap(),
+            group: 1,
+            keywords: vec!["AKIA".into(), "ASIA".into()],
+            entropy: Some(3.0),
+            provider: "aws".into(),
+            allow: vec![Regex::new("EXAMPLE$").unwrap()],
+            pair: Some(Pair {
+                name: "secret_access_key".into(),
+                pattern: Regex::new(r"secret\S*\s*=\s*([A-Za-z0-9/+]{40})").unwrap(),
+                within_lines: 2,
+            }),
+        }
+    }
+
+    #[test]
+    fn finds_the_key_and_its_secret_on_the_next_line() {
+        let text = "x = 1\nid = AKIAZ7RTQ2MXGH5KPL4Q\nsecret_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKZ\n";
+        let found = aws().find_all(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].secret, "AKIAZ7RTQ2MXGH5KPL4Q");
+        assert_eq!(&text[found[0].start..found[0].end], "AKIAZ7RTQ2MXGH5KPL4Q");
+        assert_eq!(
+            found[0].pair.as_deref(),
+            Some("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKZ")
+        );
+    }
+
+    #[test]
+    fn allow_list_and_entropy_floor_reject() {
+        assert!(aws().find_all("AKIAIOSFODNN7EXAMPLE").is_empty());
+        assert!(aws().find_all("AKIAAAAAAAAAAAAAAAAA").is_empty());
+        assert!(
+            aws()
+                .find_all("key AKIAZ7RTQ2MXGH5KPL4Q far away")
+                .first()
+                .unwrap()
+                .pair
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn keyword_set_selects_only_candidates() {
+        let github = Detector {
+            keywords: vec!["ghp_".into()],
+            ..aws()
+        };
+        let detectors = [aws(), github];
+        let set = DetectorSet::new(&detectors);
+        assert_eq!(set.candidates("token: GHP_abc"), vec![1]);
+        assert_eq!(set.candidates("akia and ghp_"), vec![0, 1]);
+        assert!(set.candidates("nothing here").is_empty());
+    }
+}

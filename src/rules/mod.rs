@@ -1,0 +1,423 @@
+//! Rules: loading and validating the YAML catalog (`load`), judging subjects against posture
+//! rules (`eval`), finding secrets in text with detector rules (`detect`), and each rule's
+//! self-test (`selftest`). Nothing here knows about input formats or report formats.
+
+mod detect;
+mod eval;
+mod load;
+mod schema;
+mod selftest;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+pub use crate::diag::{LoadError, Problem};
+pub(crate) use eval::format_time;
+pub use load::{BUILTIN_POLICY_VERSION, Builtin, RuleSources, load};
+
+use crate::governance::{fingerprint::fingerprint, fingerprint::sha256_hex, redact::redact};
+use crate::model::{
+    Confidence, Finding, LineIndex, Location, Severity, Subject, ViolatedCondition,
+};
+use detect::{Detector, DetectorSet};
+use eval::{Condition, Context};
+use schema::{FailureClass, RawExample};
+
+/// A validated rule, parameters resolved.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub description: String,
+    pub message: String,
+    failure_class: FailureClass,
+    pub failure_mode: String,
+    pub frameworks: Vec<String>,
+    pub remediation: String,
+    pub references: Vec<String>,
+    pub params: BTreeMap<String, Value>,
+    pub enabled: bool,
+    /// Where the rule came from (`rules/aws/AWS001-….yaml` or a user path) and its text.
+    pub path: String,
+    pub text: String,
+    body: Body,
+    examples: Vec<RawExample>,
+    negative_examples: Vec<RawExample>,
+}
+
+#[derive(Debug, Clone)]
+enum Body {
+    Posture {
+        subject: String,
+        scope: Option<Condition>,
+        when: Condition,
+    },
+    Detector(Detector),
+}
+
+impl Rule {
+    pub fn failure_class(&self) -> &'static str {
+        self.failure_class.as_str()
+    }
+
+    /// `posture` or `detector`.
+    pub fn rule_type(&self) -> &'static str {
+        match self.body {
+            Body::Posture { .. } => "posture",
+            Body::Detector(_) => "detector",
+        }
+    }
+
+    /// The subject kind a posture rule judges; `secret` for detectors.
+    pub fn subject_kind(&self) -> &str {
+        match &self.body {
+            Body::Posture { subject, .. } => subject,
+            Body::Detector(_) => "secret",
+        }
+    }
+
+    pub fn example_counts(&self) -> (usize, usize) {
+        (self.examples.len(), self.negative_examples.len())
+    }
+
+    /// `Some(violated leaves)` when the subject breaks this posture rule.
+    fn judge(&self, attrs: &Map<String, Value>, ctx: &Context) -> Option<Vec<ViolatedCondition>> {
+        let Body::Posture { scope, when, .. } = &self.body else {
+            return None;
+        };
+        if let Some(scope) = scope {
+            eval::holds(scope, attrs, ctx)?;
+        }
+        eval::holds(when, attrs, ctx)
+    }
+
+    /// Renders the message template; `{{actual}}`, `{{expected}}`, `{{field}}` come from the
+    /// first violated leaf, other names from parameters, then attributes, and `{{name}}`
+    /// falls back to the subject's name. The second value lists names that resolved to nothing.
+    fn render(
+        &self,
+        attrs: &Map<String, Value>,
+        reason: Option<&ViolatedCondition>,
+        subject_name: Option<&str>,
+    ) -> (String, Vec<String>) {
+        let mut out = String::with_capacity(self.message.len() + 32);
+        let mut missing = Vec::new();
+        let mut rest = self.message.as_str();
+        while let Some(open) = rest.find("{{") {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 2..];
+            let Some(close) = after.find("}}") else {
+                rest = &rest[open..];
+                break;
+            };
+            let name = after[..close].trim();
+            let value = match (name, reason) {
+                ("actual", Some(r)) => Some(r.actual.clone()),
+                ("expected", Some(r)) => Some(r.expected.clone()),
+                ("field", Some(r)) => Some(Value::String(r.field.clone())),
+                _ => self
+                    .params
+                    .get(name)
+                    .cloned()
+                    .or_else(|| eval::get(attrs, name).cloned())
+                    .or_else(|| {
+                        (name == "name")
+                            .then(|| subject_name.map(Value::from))
+                            .flatten()
+                    }),
+            };
+            match value {
+                Some(v) => out.push_str(&display(&v)),
+                None => {
+                    missing.push(name.to_owned());
+                    out.push('?');
+                }
+            }
+            rest = &after[close + 2..];
+        }
+        out.push_str(rest);
+        (out, missing)
+    }
+}
+
+fn display(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => "none".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// The loaded catalog: built-in rules, a user's rules over them, config applied.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    by_kind: HashMap<String, Vec<usize>>,
+    detector_rules: Vec<usize>,
+    detectors: DetectorSet,
+    pub version: String,
+    pub digest: String,
+}
+
+impl RuleSet {
+    fn new(mut rules: Vec<Rule>, version: String) -> Self {
+        rules.sort_by(|a, b| a.code.cmp(&b.code));
+        let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut detector_rules = Vec::new();
+        for (i, rule) in rules.iter().enumerate().filter(|(_, r)| r.enabled) {
+            match &rule.body {
+                Body::Posture { subject, .. } => {
+                    by_kind.entry(subject.clone()).or_default().push(i)
+                }
+                Body::Detector(_) => detector_rules.push(i),
+            }
+        }
+        let detectors =
+            DetectorSet::new(detector_rules.iter().filter_map(|&i| match &rules[i].body {
+                Body::Detector(d) => Some(d),
+                Body::Posture { .. } => None,
+            }));
+        let mut digest_input = String::new();
+        for rule in &rules {
+            digest_input.push_str(&rule.code);
+            digest_input.push('\0');
+            digest_input.push_str(&rule.text);
+            digest_input.push('\0');
+            digest_input.push_str(&format!(
+                "{:?}{}{:?}",
+                rule.severity, rule.enabled, rule.params
+            ));
+            digest_input.push('\0');
+        }
+        let digest = format!("sha256:{}", sha256_hex(digest_input.as_bytes()));
+        Self {
+            rules,
+            by_kind,
+            detector_rules,
+            detectors,
+            version,
+            digest,
+        }
+    }
+
+    /// Every rule, enabled or not, ordered by code.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Rule> {
+        self.rules
+            .iter()
+            .find(|r| r.code.eq_ignore_ascii_case(code))
+    }
+
+    /// Findings for one subject from every enabled posture rule of its kind.
+    pub fn judge(&self, subject: &Subject, now: OffsetDateTime) -> Vec<Finding> {
+        let ctx = Context { now };
+        let Some(indices) = self.by_kind.get(&subject.kind) else {
+            return Vec::new();
+        };
+        indices
+            .iter()
+            .filter_map(|&i| {
+                let rule = &self.rules[i];
+                let reasons = rule.judge(&subject.attrs, &ctx)?;
+                Some(posture_finding(rule, subject, reasons))
+            })
+            .collect()
+    }
+
+    /// Secrets found in `text` by the enabled detector rules: a `secret` subject and its
+    /// finding for each. `line_offset` is added to lines (for texts read in chunks).
+    pub fn detect(&self, path: &str, text: &str, line_offset: u32) -> Vec<(Subject, Finding)> {
+        let candidates = self.detectors.candidates(text);
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let index = LineIndex::new(text.as_bytes());
+        let mut out = Vec::new();
+        for c in candidates {
+            let rule = &self.rules[self.detector_rules[c]];
+            let Body::Detector(detector) = &rule.body else {
+                continue;
+            };
+            for m in detector.find_all(text) {
+                let mut span = index.span(text.as_bytes(), m.start, m.end);
+                span.line += line_offset;
+                span.end_line += line_offset;
+                out.push(secret_finding(rule, detector, path, span, &m));
+            }
+        }
+        out
+    }
+}
+
+fn posture_finding(rule: &Rule, subject: &Subject, reasons: Vec<ViolatedCondition>) -> Finding {
+    let (message, _) = rule.render(&subject.attrs, reasons.first(), Some(&subject.name));
+    let first = reasons.first();
+    let span = first
+        .and_then(|r| subject.span_of(&r.field))
+        .or(subject.origin.span);
+    let evidence = first.map_or_else(String::new, |r| {
+        let value = eval::get(&subject.attrs, &r.field).map_or_else(|| "none".to_owned(), display);
+        format!("{}={value}", r.field)
+    });
+    Finding {
+        code: rule.code.clone(),
+        rule: rule.name.clone(),
+        severity: rule.severity,
+        confidence: rule.confidence,
+        message,
+        violated_condition: reasons,
+        subject: subject.reference(),
+        location: Location {
+            path: subject.origin.path.clone(),
+            span,
+        },
+        evidence,
+        failure_class: rule.failure_class().to_owned(),
+        failure_mode: rule.failure_mode.clone(),
+        frameworks: rule.frameworks.clone(),
+        remediation: rule.remediation.clone(),
+        fingerprint: fingerprint(&[&rule.code, &subject.kind, &subject.id]),
+        suppressed: None,
+    }
+}
+
+fn secret_finding(
+    rule: &Rule,
+    detector: &Detector,
+    path: &str,
+    span: crate::model::Span,
+    m: &detect::SecretMatch,
+) -> (Subject, Finding) {
+    let redacted = redact(&m.secret);
+    let hash = sha256_hex(format!("{}\0{}", rule.code, m.secret).as_bytes());
+    let mut subject = Subject::new(
+        "secret",
+        &detector.provider,
+        format!("sha256:{}", &hash[..16]),
+        redacted.clone(),
+    );
+    subject
+        .set("detector", rule.code.clone())
+        .set("redacted", redacted.clone());
+    subject.set("length", m.secret.chars().count());
+    let mut evidence = redacted.clone();
+    if let Some(pair) = &detector.pair {
+        subject.set("paired", m.pair.is_some());
+        if let Some(found) = &m.pair {
+            evidence = format!("{redacted} + {}={}", pair.name, redact(found));
+        }
+    }
+    subject.origin.path = path.to_owned();
+    subject.origin.span = Some(span);
+    let (message, _) = rule.render(&subject.attrs, None, Some(&subject.name));
+    let confidence = if m.pair.is_some() {
+        Confidence::High
+    } else {
+        rule.confidence
+    };
+    let finding = Finding {
+        code: rule.code.clone(),
+        rule: rule.name.clone(),
+        severity: rule.severity,
+        confidence,
+        message,
+        violated_condition: vec![ViolatedCondition {
+            field: "text".to_owned(),
+            op: "matches".to_owned(),
+            expected: Value::String(detector.pattern.as_str().to_owned()),
+            actual: Value::String(redacted),
+            unit: None,
+        }],
+        subject: subject.reference(),
+        location: Location {
+            path: path.to_owned(),
+            span: Some(span),
+        },
+        evidence,
+        failure_class: rule.failure_class().to_owned(),
+        failure_mode: rule.failure_mode.clone(),
+        frameworks: rule.frameworks.clone(),
+        remediation: rule.remediation.clone(),
+        fingerprint: fingerprint(&[&rule.code, &hash, path]),
+        suppressed: None,
+    };
+    (subject, finding)
+}
+
+/// A rule's documentation (`rules show`): plain text, or Markdown for `docs/rules/`.
+pub fn docs(rule: &Rule, markdown: bool) -> String {
+    let params = if rule.params.is_empty() {
+        "none".to_owned()
+    } else {
+        rule.params
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (positive, negative) = rule.example_counts();
+    let fields = [
+        ("severity", rule.severity.to_string()),
+        ("type", rule.rule_type().to_owned()),
+        ("subject", rule.subject_kind().to_owned()),
+        ("failure class", rule.failure_class().to_owned()),
+        ("failure mode", rule.failure_mode.clone()),
+        ("frameworks", rule.frameworks.join(", ")),
+        ("parameters", params),
+        (
+            "examples",
+            format!("{positive} that must violate, {negative} that must pass"),
+        ),
+    ];
+    let mut out = String::new();
+    if markdown {
+        out.push_str(&format!("# {} {}\n\n", rule.code, rule.name));
+        if !rule.description.is_empty() {
+            out.push_str(&format!("{}\n\n", rule.description.trim()));
+        }
+        out.push_str("| | |\n|---|---|\n");
+        for (k, v) in fields {
+            out.push_str(&format!("| {k} | {v} |\n"));
+        }
+        out.push_str(&format!(
+            "\n## Remediation\n\n{}\n",
+            rule.remediation.trim()
+        ));
+        if !rule.references.is_empty() {
+            out.push_str("\n## References\n\n");
+            for r in &rule.references {
+                out.push_str(&format!("- <{r}>\n"));
+            }
+        }
+        out.push_str(&format!(
+            "\n## Definition\n\n`{}`\n\n```yaml\n{}\n```\n",
+            rule.path,
+            rule.text.trim_end()
+        ));
+    } else {
+        out.push_str(&format!("{} {}\n\n", rule.code, rule.name));
+        if !rule.description.is_empty() {
+            out.push_str(&format!("{}\n\n", rule.description.trim()));
+        }
+        for (k, v) in fields {
+            out.push_str(&format!("{k:>14}: {v}\n"));
+        }
+        out.push_str(&format!("\nremediation: {}\n", rule.remediation.trim()));
+        for r in &rule.references {
+            out.push_str(&format!("reference: {r}\n"));
+        }
+        out.push_str(&format!(
+            "\ndefinition ({}):\n{}\n",
+            rule.path,
+            rule.text.trim_end()
+        ));
+    }
+    out
+}

@@ -1,0 +1,178 @@
+//! X.509 certificates, PEM (any number of blocks, with text around them) or DER: one
+//! `x509.certificate` subject per certificate, located at its `-----BEGIN` line.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::Value;
+use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+use x509_parser::public_key::PublicKey;
+
+use super::{Extracted, Input, Source, SourceError};
+use crate::governance::fingerprint::sha256_hex;
+use crate::model::{LineIndex, Span, Subject};
+
+pub(crate) struct X509;
+
+const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+const END: &str = "-----END CERTIFICATE-----";
+const DER_EXTENSIONS: &[&str] = &[".der", ".cer", ".crt", ".cert"];
+
+impl Source for X509 {
+    fn id(&self) -> &'static str {
+        "x509"
+    }
+
+    fn sniff(&self, path: &str, head: &[u8]) -> bool {
+        let lower = path.to_ascii_lowercase();
+        let der = DER_EXTENSIONS.iter().any(|e| lower.ends_with(e)) && head.first() == Some(&0x30);
+        der || head.windows(BEGIN.len()).any(|w| w == BEGIN.as_bytes())
+    }
+
+    fn extract(&self, input: &Input<'_>) -> Result<Extracted, SourceError> {
+        let bytes = input.bytes;
+        let mut out = Extracted::default();
+        if bytes.first() == Some(&0x30) {
+            let span = Span::line(1, 1);
+            let subject = certificate(bytes, input.path, span)
+                .map_err(|e| SourceError(format!("DER certificate: {e}")))?;
+            out.subjects.push(subject);
+            return Ok(out);
+        }
+        let text = String::from_utf8_lossy(bytes);
+        let index = LineIndex::new(text.as_bytes());
+        let mut rest = 0;
+        while let Some(found) = text[rest..].find(BEGIN) {
+            let start = rest + found;
+            let body_start = start + BEGIN.len();
+            let (line, _) = index.position(text.as_bytes(), start);
+            let Some(end_rel) = text[body_start..].find(END) else {
+                out.problems.push(format!(
+                    "line {line}: certificate block has no END line (truncated?)"
+                ));
+                break;
+            };
+            let end = body_start + end_rel + END.len();
+            rest = end;
+            let body: String = text[body_start..body_start + end_rel]
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect();
+            let span = index.span(text.as_bytes(), start, end);
+            let der = match STANDARD.decode(body.as_bytes()) {
+                Ok(der) => der,
+                Err(e) => {
+                    out.problems.push(format!(
+                        "line {line}: certificate block is not valid base64 ({e})"
+                    ));
+                    continue;
+                }
+            };
+            match certificate(&der, input.path, span) {
+                Ok(subject) => out.subjects.push(subject),
+                Err(e) => out.problems.push(format!("line {line}: {e}")),
+            }
+        }
+        if out.subjects.is_empty() && !out.problems.is_empty() {
+            return Err(SourceError(out.problems.join("; ")));
+        }
+        Ok(out)
+    }
+}
+
+fn certificate(der: &[u8], path: &str, span: Span) -> Result<Subject, String> {
+    let (_, cert) = X509Certificate::from_der(der)
+        .map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
+    let subject_dn = cert.subject().to_string();
+    let common_name = cert
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .map(str::to_owned);
+    let name = common_name.clone().unwrap_or_else(|| subject_dn.clone());
+    let mut subject = Subject::new(
+        "x509.certificate",
+        "x509",
+        format!("sha256:{}", sha256_hex(der)),
+        name,
+    );
+    subject.origin.path = path.to_owned();
+    subject.origin.span = Some(span);
+    let (key_algorithm, key_size) = match cert.public_key().parsed() {
+        Ok(PublicKey::RSA(rsa)) => ("RSA", rsa.key_size()),
+        Ok(key @ PublicKey::EC(_)) => ("EC", key.key_size()),
+        Ok(key @ PublicKey::DSA(_)) => ("DSA", key.key_size()),
+        _ => match cert
+            .public_key()
+            .algorithm
+            .algorithm
+            .to_id_string()
+            .as_str()
+        {
+            "1.3.101.112" => ("Ed25519", 256),
+            "1.3.101.113" => ("Ed448", 456),
+            _ => ("unknown", 0),
+        },
+    };
+    let (signature_algorithm, signature_hash) =
+        signature(&cert.signature_algorithm.algorithm.to_id_string());
+    let sans: Vec<Value> = cert
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|ext| {
+            ext.value
+                .general_names
+                .iter()
+                .filter_map(|n| match n {
+                    GeneralName::DNSName(d) => Some(Value::String((*d).to_owned())),
+                    GeneralName::IPAddress(ip) => Some(Value::String(format!("{ip:?}"))),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let time = |t: x509_parser::time::ASN1Time| crate::rules::format_time(t.to_datetime());
+    subject
+        .set("subject", subject_dn.clone())
+        .set(
+            "common_name",
+            common_name.map_or(Value::Null, Value::String),
+        )
+        .set("issuer", cert.issuer().to_string())
+        .set("serial", cert.raw_serial_as_string())
+        .set("not_before", time(cert.validity().not_before))
+        .set("not_after", time(cert.validity().not_after))
+        .set("key_algorithm", key_algorithm)
+        .set("key_size", key_size)
+        .set("signature_algorithm", signature_algorithm)
+        .set("signature_hash", signature_hash)
+        .set("self_signed", subject_dn == cert.issuer().to_string())
+        .set("is_ca", cert.is_ca())
+        .set("subject_alt_names", Value::Array(sans));
+    Ok(subject)
+}
+
+/// Name and hash of a signature algorithm OID.
+fn signature(oid: &str) -> (String, &'static str) {
+    let (name, hash) = match oid {
+        "1.2.840.113549.1.1.2" => ("md2WithRSAEncryption", "md2"),
+        "1.2.840.113549.1.1.4" => ("md5WithRSAEncryption", "md5"),
+        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => ("sha1WithRSAEncryption", "sha1"),
+        "1.2.840.113549.1.1.11" => ("sha256WithRSAEncryption", "sha256"),
+        "1.2.840.113549.1.1.12" => ("sha384WithRSAEncryption", "sha384"),
+        "1.2.840.113549.1.1.13" => ("sha512WithRSAEncryption", "sha512"),
+        "1.2.840.113549.1.1.14" => ("sha224WithRSAEncryption", "sha224"),
+        "1.2.840.113549.1.1.10" => ("rsassaPss", "pss"),
+        "1.2.840.10045.4.1" => ("ecdsa-with-SHA1", "sha1"),
+        "1.2.840.10045.4.3.2" => ("ecdsa-with-SHA256", "sha256"),
+        "1.2.840.10045.4.3.3" => ("ecdsa-with-SHA384", "sha384"),
+        "1.2.840.10045.4.3.4" => ("ecdsa-with-SHA512", "sha512"),
+        "1.2.840.10040.4.3" => ("dsa-with-sha1", "sha1"),
+        "2.16.840.1.101.3.4.3.2" => ("dsa-with-sha256", "sha256"),
+        "1.3.101.112" => ("Ed25519", "none"),
+        "1.3.101.113" => ("Ed448", "none"),
+        other => return (other.to_owned(), "unknown"),
+    };
+    (name.to_owned(), hash)
+}

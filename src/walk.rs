@@ -1,0 +1,104 @@
+//! Enumerates the files under the roots: sorted (so output never depends on thread timing),
+//! `.git/` internals skipped, `--exclude` globs applied, symlinks followed only on request
+//! (with loop detection). Reading is the scanner's job.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::model::{InputError, InputErrorKind};
+
+/// A file to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// Where to read it.
+    pub path: PathBuf,
+    /// How to report it: the root as given joined with the path under it, `/`-separated.
+    pub display: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    pub excludes: GlobSet,
+    pub follow_symlinks: bool,
+}
+
+/// Builds the exclusion set; a bad glob is a usage error.
+pub fn excludes(globs: &[String]) -> Result<GlobSet, globset::Error> {
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        builder.add(Glob::new(glob)?);
+        if !glob.contains('/') {
+            builder.add(Glob::new(&format!("**/{glob}"))?);
+        }
+    }
+    builder.build()
+}
+
+pub(crate) fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let mut text = text.as_str();
+    while let Some(rest) = text.strip_prefix("./") {
+        text = rest;
+    }
+    if text.is_empty() {
+        ".".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Every file under `roots`, in order, and what could not be walked.
+pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> (Vec<Candidate>, Vec<InputError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for root in roots {
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(options.follow_symlinks)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| {
+                if entry.depth() == 0 {
+                    return true;
+                }
+                let is_git = entry.file_type().is_dir() && entry.file_name() == ".git";
+                let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                !is_git
+                    && !options.excludes.is_match(relative)
+                    && !options.excludes.is_match(display_path(entry.path()))
+            });
+        for entry in walker {
+            match entry {
+                Ok(entry) if entry.file_type().is_file() => {
+                    let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                    files.push(Candidate {
+                        display: display_path(entry.path()),
+                        path: entry.into_path(),
+                        size,
+                    });
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let path = e.path().map_or_else(|| display_path(root), display_path);
+                    let (kind, reason) = match e.loop_ancestor() {
+                        Some(ancestor) => (
+                            InputErrorKind::Walk,
+                            format!(
+                                "symbolic link loop back to {}; not followed",
+                                display_path(ancestor)
+                            ),
+                        ),
+                        None => (
+                            InputErrorKind::Io,
+                            e.io_error()
+                                .map_or_else(|| e.to_string(), ToString::to_string),
+                        ),
+                    };
+                    errors.push(InputError::new(path, kind, reason));
+                }
+            }
+        }
+    }
+    (files, errors)
+}

@@ -131,18 +131,30 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
         EXIT_CLEAN
     };
     let format = args.format;
-    emit(args.output.as_deref(), args.quiet, |out| {
+    let written = emit(args.output.as_deref(), args.quiet, |out| {
         crate::report::write(&report, format, out)
     })?;
-    Ok(code)
+    Ok(if written == Written::PipeClosed {
+        EXIT_CLEAN
+    } else {
+        code
+    })
 }
 
-/// Writes to `--output` or standard output; a closed pipe ends the output quietly.
+/// Whether the whole report was written, or the reader went away first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    All,
+    PipeClosed,
+}
+
+/// Writes to `--output` or standard output; a closed pipe (`nhiscan … | head`) ends the
+/// output quietly.
 fn emit(
     output: Option<&Path>,
     quiet: bool,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> miette::Result<()> {
+) -> miette::Result<Written> {
     let result = match output {
         Some(path) => {
             let file = File::create(path)
@@ -158,8 +170,9 @@ fn emit(
         }
     };
     match result {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.into_diagnostic().wrap_err("cannot write the report"),
+        Ok(()) => Ok(Written::All),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Written::PipeClosed),
+        Err(e) => Err(e).into_diagnostic().wrap_err("cannot write the report"),
     }
 }
 

@@ -5,6 +5,9 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 fn main() -> ExitCode {
+    let _already_set = miette::set_hook(Box::new(|_| {
+        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
+    }));
     let cli = nhiscan::cli::Cli::parse();
     match nhiscan::app::run(cli) {
         Ok(code) => ExitCode::from(code),

@@ -77,19 +77,22 @@ pub fn load(sources: &RuleSources<'_>, config: &Config) -> Result<RuleSet, LoadE
                 continue;
             }
         };
-        if let Some((was_builtin, other)) = first_seen.get(&raw.id) {
-            if was_builtin == builtin {
-                problems.push(file.at(
-                    &["id".into()],
-                    false,
-                    format!("duplicate rule code {} (also in {other})", raw.id),
-                    "already used",
-                    Some("codes are forever: pick an unused one".into()),
-                ));
-                continue;
-            }
+        let duplicate = first_seen
+            .get(&raw.id)
+            .filter(|(was_builtin, _)| was_builtin == builtin);
+        if let Some((_, other)) = duplicate {
+            problems.push(file.at(
+                &["id".into()],
+                false,
+                format!("duplicate rule code {} (also in {other})", raw.id),
+                "already used",
+                Some("codes are forever: pick an unused one".into()),
+            ));
         }
-        first_seen.insert(raw.id.clone(), (*builtin, file.path.clone()));
+        let duplicate = duplicate.is_some();
+        first_seen
+            .entry(raw.id.clone())
+            .or_insert((*builtin, file.path.clone()));
         let before = problems.len();
         let rule = compile(raw, file, &mut problems);
         if let Some(rule) = rule.filter(|_| problems.len() == before) {
@@ -102,7 +105,9 @@ pub fn load(sources: &RuleSources<'_>, config: &Config) -> Result<RuleSet, LoadE
                     None,
                 )
             }));
-            by_code.insert(rule.code.clone(), rule);
+            if !duplicate {
+                by_code.insert(rule.code.clone(), rule);
+            }
         }
     }
 
@@ -229,7 +234,7 @@ fn compile(raw: RawRule, file: &SourceFile, problems: &mut Vec<Problem>) -> Opti
             None
         }
     };
-    let expect_text = matches!(body, Some(Body::Detector(_)));
+    let expect_text = raw.detect.is_some();
     for (key, list) in [
         ("examples", &raw.examples),
         ("negative_examples", &raw.negative_examples),

@@ -283,7 +283,7 @@ mod tests {
         assert_eq!(key.attrs["status"], "Active");
         assert_eq!(key.attrs["last_used"], Value::Null);
         let span = key.origin.attrs["last_rotated"];
-        assert_eq!((span.line, span.column), (2, 80));
+        assert_eq!((span.line, span.column), (2, 84));
         assert_eq!(out.subjects[0].attrs["active_access_keys"], 1);
     }
 

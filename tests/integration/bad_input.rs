@@ -1,0 +1,257 @@
+//! Bad input loses nothing: every unreadable or malformed input is listed under `errors`
+//! with its reason, the scan completes, and other files still produce findings. No input
+//! panics an adapter.
+
+use serde_json::Value;
+
+use crate::common::scan;
+
+fn error_for<'a>(report: &'a Value, suffix: &str) -> &'a Value {
+    report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"].as_str().unwrap().ends_with(suffix))
+        .unwrap_or_else(|| panic!("no error for {suffix}: {}", report["errors"]))
+}
+
+#[test]
+fn malformed_inputs_are_errors_and_the_rest_is_scanned() {
+    let run = scan(&["fixtures/sources", "--format", "json"]);
+    assert_eq!(
+        run.code, 1,
+        "findings in the good files still fail the build"
+    );
+    let report = run.json();
+    let truncated = error_for(&report, "truncated.csv");
+    assert_eq!(truncated["kind"], "parse");
+    assert_eq!(
+        truncated["reason"],
+        "line 3: row has 11 of 22 columns (truncated?); row skipped"
+    );
+    let header = error_for(&report, "wrong-header.csv");
+    assert!(
+        header["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not an AWS credential report: header has 21 columns")
+    );
+    let utf8 = error_for(&report, "invalid-utf8.txt");
+    assert_eq!(utf8["kind"], "encoding");
+    assert_eq!(error_for(&report, "garbage.pem")["source"], "x509");
+    assert!(
+        error_for(&report, "no-end.pem")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no END line")
+    );
+    assert_eq!(
+        report["scan"]["files_binary"], 1,
+        "binary.bin is skipped and counted"
+    );
+    let truncated_rows: Vec<_> = report["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["path"].as_str().unwrap().ends_with("truncated.csv"))
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        truncated_rows.contains(&"svc-etl"),
+        "the complete row before the cut is kept: {truncated_rows:?}"
+    );
+}
+
+#[test]
+fn secrets_after_invalid_utf8_are_still_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"caf\xe9 latin-1 line\n".to_vec();
+    bytes.extend_from_slice(b"token = \"ghp_R8cYq2Lw0ZbN4xVt6Km1Ps9Hd3Fj7Ga5Ue2W\"\n");
+    std::fs::write(dir.path().join("notes.txt"), bytes).unwrap();
+    let report = scan(&[dir.path().to_str().unwrap(), "--format", "json"]).json();
+    assert_eq!(report["findings"][0]["code"], "SEC003");
+    assert_eq!(report["findings"][0]["location"]["line"], 2);
+    assert_eq!(report["errors"][0]["kind"], "encoding");
+}
+
+#[test]
+fn oversized_files_are_scanned_in_chunks_or_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..3000 {
+        text.push_str(&format!(
+            "filler line {i} with nothing secret in it at all\n"
+        ));
+    }
+    text.push_str("SLACK=xoxb-1579275739-2798598720307-QWfF6CJxQS9NECwivyaxeTgg\n");
+    std::fs::write(dir.path().join("big.log"), &text).unwrap();
+    let report_csv = std::fs::read_to_string(
+        crate::common::root().join("fixtures/sources/aws.credential_report/credential-report.csv"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("report.csv"), report_csv).unwrap();
+    let report = scan(&[
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--max-file-size",
+        "1KiB",
+    ])
+    .json();
+    let found = &report["findings"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["code"], "SEC004");
+    assert_eq!(found[0]["location"]["line"], 3001);
+    let error = error_for(&report, "report.csv");
+    assert_eq!(error["kind"], "too_large");
+    assert_eq!(report["scan"]["files_too_large"], 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn dangling_symlink_is_an_error_and_loops_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("missing.pem"),
+        dir.path().join("dangling.pem"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/loop")).unwrap();
+    std::fs::write(
+        dir.path().join("sub/key.env"),
+        "AWS_ACCESS_KEY_ID=AKIAZ7RTQ2MXGH5KPL4Q\n",
+    )
+    .unwrap();
+    let root = dir.path().to_str().unwrap();
+
+    let plain = scan(&[root, "--format", "json"]);
+    assert_eq!(plain.code, 1);
+    let plain = plain.json();
+    assert_eq!(
+        plain["errors"],
+        Value::Array(vec![]),
+        "links are not followed by default"
+    );
+    assert_eq!(plain["findings"].as_array().unwrap().len(), 1);
+
+    let followed = scan(&[root, "--format", "json", "--follow-symlinks"]).json();
+    assert_eq!(error_for(&followed, "dangling.pem")["kind"], "io");
+    assert_eq!(error_for(&followed, "loop")["kind"], "walk");
+    assert_eq!(
+        followed["findings"].as_array().unwrap().len(),
+        1,
+        "the loop is not walked twice"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file_is_an_error() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let locked = dir.path().join("locked.env");
+    std::fs::write(&locked, "x").unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::write(
+        dir.path().join("open.env"),
+        "AWS_ACCESS_KEY_ID=AKIAZ7RTQ2MXGH5KPL4Q\n",
+    )
+    .unwrap();
+    let report = scan(&[dir.path().to_str().unwrap(), "--format", "json"]).json();
+    assert_eq!(report["findings"][0]["code"], "SEC001");
+    if std::fs::read(&locked).is_err() {
+        let error = error_for(&report, "locked.env");
+        assert_eq!(error["kind"], "io");
+        assert!(
+            error["reason"]
+                .as_str()
+                .unwrap()
+                .contains("ermission denied"),
+            "{error}"
+        );
+    } else {
+        assert_eq!(
+            report["errors"],
+            Value::Array(vec![]),
+            "running as root: the file is readable"
+        );
+    }
+}
+
+/// Mutates every fixture many times (truncations, byte flips, splices) and hands each
+/// version to every adapter and the detectors: none may panic.
+#[test]
+fn adapters_survive_mutated_inputs() {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(crate::common::root().join("fixtures")).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            files.push(std::fs::read(entry.path()).unwrap());
+        }
+    }
+    let rules = nhiscan::rules::load(
+        &nhiscan::rules::RuleSources {
+            builtins: nhiscan::builtin_rules(),
+            dirs: &[],
+        },
+        &nhiscan::config::Config::default(),
+    )
+    .unwrap();
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for original in &files {
+        for round in 0..60 {
+            let mut bytes = original.clone();
+            let len = bytes.len().max(1);
+            match round % 4 {
+                0 => bytes.truncate((next() as usize) % len),
+                1 => {
+                    for _ in 0..(1 + next() % 8) {
+                        let i = (next() as usize) % len;
+                        if let Some(b) = bytes.get_mut(i) {
+                            *b = next() as u8;
+                        }
+                    }
+                }
+                2 => {
+                    let other = &files[(next() as usize) % files.len()];
+                    let cut = (next() as usize) % len;
+                    bytes.truncate(cut);
+                    bytes.extend_from_slice(&other[(next() as usize) % other.len().max(1)..]);
+                }
+                _ => {
+                    let i = (next() as usize) % len;
+                    let insert = [
+                        b"\n-----BEGIN CERTIFICATE-----\n".as_slice(),
+                        b",,,\"",
+                        b"\xff\xfe",
+                        b"\r\n",
+                        b"\x30\x82\xff\xff",
+                    ];
+                    bytes.splice(
+                        i.min(bytes.len())..i.min(bytes.len()),
+                        insert[(next() as usize) % insert.len()].iter().copied(),
+                    );
+                }
+            }
+            for source in nhiscan::sources::SOURCES {
+                let _ignored = source.extract(&nhiscan::sources::Input {
+                    path: "mutated.pem",
+                    bytes: &bytes,
+                });
+                let _ignored = source.extract(&nhiscan::sources::Input {
+                    path: "mutated.csv",
+                    bytes: &bytes,
+                });
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let _ignored = rules.detect("mutated", &text, 0);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Every rule against its real-format fixtures: each file in `fixtures/rules/<CODE>/fail/`
+//! must yield that code (snapshotted with its violated condition), each in `pass/` must not.
+//! Plus the acceptance cases of issue 2 checked field by field.
+
+use serde_json::{Value, json};
+
+use crate::common::{findings_text, scan};
+
+fn code_of(path: &std::path::Path) -> String {
+    let dir = path
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("fixtures/rules/<CODE>/<fail|pass>/file");
+    dir.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+fn relative(path: &std::path::Path) -> String {
+    path.strip_prefix(crate::common::root())
+        .unwrap()
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+fn findings_of(report: &Value, code: &str) -> Vec<Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn fail_fixtures_yield_their_code() {
+    insta::glob!("../../fixtures/rules", "*/fail/*", |path| {
+        let code = code_of(path);
+        let run = scan(&[&relative(path), "--format", "json", "--fail-on", "never"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let report = run.json();
+        let mine = json!({ "findings": findings_of(&report, &code) });
+        assert!(
+            !mine["findings"].as_array().unwrap().is_empty(),
+            "{} yields no {code}",
+            relative(path)
+        );
+        insta::assert_snapshot!(findings_text(&mine));
+    });
+}
+
+#[test]
+fn pass_fixtures_do_not_yield_their_code() {
+    insta::glob!("../../fixtures/rules", "*/pass/*", |path| {
+        let code = code_of(path);
+        let report = scan(&[&relative(path), "--format", "json", "--fail-on", "never"]).json();
+        let wrong = findings_of(&report, &code);
+        assert!(
+            wrong.is_empty(),
+            "{} yields {code}:\n{}",
+            relative(path),
+            findings_text(&json!({ "findings": wrong }))
+        );
+    });
+}
+
+/// Issue 2: a 412-day-old active key yields the rotation code with actual 412, expected 90,
+/// at that row's line.
+#[test]
+fn issue_2_key_rotated_412_days_ago() {
+    let path = "fixtures/sources/aws.credential_report/credential-report.csv";
+    let report = scan(&[path, "--format", "json"]).json();
+    let found = findings_of(&report, "AWS001");
+    let key = found
+        .iter()
+        .find(|f| f["subject"]["name"] == "svc-deployer")
+        .expect("AWS001 for svc-deployer");
+    assert_eq!(key["violated_condition"][0]["field"], "last_rotated");
+    assert_eq!(key["violated_condition"][0]["op"], "older_than_days");
+    assert_eq!(key["violated_condition"][0]["actual"], 412);
+    assert_eq!(key["violated_condition"][0]["expected"], 90);
+    let row = std::fs::read_to_string(crate::common::root().join(path)).unwrap();
+    let line = row
+        .lines()
+        .position(|l| l.starts_with("svc-deployer,"))
+        .unwrap()
+        + 1;
+    assert_eq!(key["location"]["line"], line);
+    assert_eq!(key["location"]["path"], path);
+    assert_eq!(
+        key["subject"]["id"],
+        "arn:aws:iam::123456789012:user/svc-deployer#key1"
+    );
+}
+
+/// Issue 2: a certificate whose notAfter is 2026-03-01 yields the expiry code at the PEM
+/// block's first line, notAfter as `actual` against now as `expected`.
+#[test]
+fn issue_2_certificate_expired_on_2026_03_01() {
+    let path = "fixtures/sources/x509/expired.pem";
+    let report = scan(&[path, "--format", "json"]).json();
+    let found = findings_of(&report, "CRT001");
+    assert_eq!(found.len(), 1);
+    let text = std::fs::read_to_string(crate::common::root().join(path)).unwrap();
+    let begin = text
+        .lines()
+        .position(|l| l == "-----BEGIN CERTIFICATE-----")
+        .unwrap()
+        + 1;
+    assert_eq!(
+        begin, 4,
+        "the fixture has three lines of text before the block"
+    );
+    assert_eq!(found[0]["location"]["line"], begin);
+    assert_eq!(found[0]["violated_condition"][0]["field"], "not_after");
+    assert_eq!(
+        found[0]["violated_condition"][0]["actual"],
+        "2026-03-01T00:00:00Z"
+    );
+    assert_eq!(
+        found[0]["violated_condition"][0]["expected"],
+        "2026-11-23T00:00:00Z"
+    );
+    assert!(
+        findings_of(&report, "CRT002").is_empty(),
+        "an expired certificate is not 'expiring soon'"
+    );
+}
+
+/// A config override changes a rule's limit, and the finding reports the new limit.
+#[test]
+fn config_overrides_params_severity_and_enablement() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("nhiscan.yaml");
+    std::fs::write(
+        &config,
+        "policy_version: \"2026.11-strict\"\nrules:\n  AWS001:\n    severity: critical\n    params: { max_age_days: 10 }\n  AWS002: { enabled: false }\n",
+    )
+    .unwrap();
+    let path = "fixtures/sources/aws.credential_report/credential-report.csv";
+    let report = scan(&[
+        path,
+        "--format",
+        "json",
+        "--config",
+        config.to_str().unwrap(),
+    ])
+    .json();
+    assert_eq!(report["policy"]["version"], "2026.11-strict");
+    assert!(findings_of(&report, "AWS002").is_empty(), "disabled");
+    let ci = findings_of(&report, "AWS001")
+        .into_iter()
+        .find(|f| f["subject"]["name"] == "ci-runner")
+        .expect("12-day-old key over a 10-day limit");
+    assert_eq!(ci["severity"], "critical");
+    assert_eq!(ci["violated_condition"][0]["expected"], 10);
+    assert_eq!(ci["violated_condition"][0]["actual"], 12);
+}

@@ -2,6 +2,12 @@
 //! them with `include_str!`, and asks to be re-run when anything under `rules/` changes
 //! (so a new rule file is never missed by an incremental build).
 
+#![allow(
+    clippy::disallowed_macros,
+    clippy::print_stdout,
+    reason = "build scripts talk to cargo through stdout"
+)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -102,7 +102,7 @@ impl SourceFile {
                 .find('\n')
                 .map_or(self.text.len(), |n| start + n);
             let len = self.text[start..end].trim_end().len().max(1);
-            SourceSpan::from((start, len.min(self.text.len().saturating_sub(start)).max(0)))
+            SourceSpan::from((start, len.min(self.text.len().saturating_sub(start))))
         });
         let line = offset.map_or_else(String::new, |o| {
             format!(

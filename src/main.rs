@@ -1,5 +1,6 @@
 //! The `nhiscan` binary: parse arguments, run, map the outcome to an exit code.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -12,13 +13,7 @@ fn main() -> ExitCode {
     match nhiscan::app::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(report) => {
-            #[expect(
-                clippy::print_stderr,
-                reason = "the one place a fatal report is printed"
-            )]
-            {
-                eprintln!("{report:?}");
-            }
+            let _unreported = writeln!(std::io::stderr().lock(), "{report:?}");
             ExitCode::from(2)
         }
     }

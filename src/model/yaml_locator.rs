@@ -31,11 +31,11 @@ enum Node {
     },
     Map {
         at: usize,
-        entries: Vec<(String, usize, Node)>,
+        entries: Vec<(String, usize, Self)>,
     },
     Seq {
         at: usize,
-        items: Vec<Node>,
+        items: Vec<Self>,
     },
 }
 

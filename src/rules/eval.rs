@@ -12,9 +12,9 @@ use crate::model::ViolatedCondition;
 /// A compiled condition: parameters resolved, regexes built.
 #[derive(Debug, Clone)]
 pub(crate) enum Condition {
-    All(Vec<Condition>),
-    Any(Vec<Condition>),
-    Not(Box<Condition>),
+    All(Vec<Self>),
+    Any(Vec<Self>),
+    Not(Box<Self>),
     Leaf(Leaf),
 }
 

@@ -56,7 +56,7 @@ pub fn load(sources: &RuleSources<'_>, config: &Config) -> Result<RuleSet, LoadE
     for dir in sources.dirs {
         match user_rule_files(dir) {
             Ok(found) => files.extend(found.into_iter().map(|f| (false, f))),
-            Err(problem) => problems.push(problem),
+            Err(problem) => problems.push(*problem),
         }
     }
 
@@ -123,9 +123,17 @@ pub fn load(sources: &RuleSources<'_>, config: &Config) -> Result<RuleSet, LoadE
     }
 }
 
-fn user_rule_files(dir: &PathBuf) -> Result<Vec<SourceFile>, Problem> {
+fn user_rule_files(dir: &PathBuf) -> Result<Vec<SourceFile>, Box<Problem>> {
     let missing = |reason: String| {
-        SourceFile::new(dir.display().to_string(), String::new()).at(&[], false, reason, "", None)
+        Box::new(
+            SourceFile::new(dir.display().to_string(), String::new()).at(
+                &[],
+                false,
+                reason,
+                "",
+                None,
+            ),
+        )
     };
     if !dir.is_dir() {
         return Err(missing(format!(
@@ -671,10 +679,10 @@ fn apply_config(rules: &mut BTreeMap<String, Rule>, config: &Config, problems: &
                 )),
             }
         }
-        if params != rule.params {
-            if let Some(recompiled) = recompile_with(rule, params, problems) {
-                *rule = recompiled;
-            }
+        if params != rule.params
+            && let Some(recompiled) = recompile_with(rule, params, problems)
+        {
+            *rule = recompiled;
         }
     }
 }

@@ -171,7 +171,7 @@ impl RuleSet {
         for (i, rule) in rules.iter().enumerate().filter(|(_, r)| r.enabled) {
             match &rule.body {
                 Body::Posture { subject, .. } => {
-                    by_kind.entry(subject.clone()).or_default().push(i)
+                    by_kind.entry(subject.clone()).or_default().push(i);
                 }
                 Body::Detector(_) => detector_rules.push(i),
             }

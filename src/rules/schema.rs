@@ -75,9 +75,9 @@ impl FailureClass {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCondition {
-    pub all: Option<Vec<RawCondition>>,
-    pub any: Option<Vec<RawCondition>>,
-    pub not: Option<Box<RawCondition>>,
+    pub all: Option<Vec<Self>>,
+    pub any: Option<Vec<Self>>,
+    pub not: Option<Box<Self>>,
     pub field: Option<String>,
     pub eq: Option<Value>,
     pub ne: Option<Value>,
@@ -94,8 +94,8 @@ pub(crate) struct RawCondition {
     pub older_than_days: Option<Value>,
     pub newer_than_days: Option<Value>,
     pub within_next_days: Option<Value>,
-    pub any_of: Option<Box<RawCondition>>,
-    pub all_of: Option<Box<RawCondition>>,
+    pub any_of: Option<Box<Self>>,
+    pub all_of: Option<Box<Self>>,
 }
 
 /// Operator names in the order they are documented.

@@ -71,11 +71,11 @@ fn check_one(rule: &Rule, example: &RawExample, negative: bool) -> Option<String
                 )),
                 (false, None) => Some("example does not violate the rule".to_owned()),
                 (false, Some(reasons)) => {
-                    if let Some(field) = &example.violates {
-                        if !reasons.iter().any(|r| &r.field == field) {
-                            let got: Vec<_> = reasons.iter().map(|r| r.field.as_str()).collect();
-                            return Some(format!("example violates {got:?}, not `{field}`"));
-                        }
+                    if let Some(field) = &example.violates
+                        && !reasons.iter().any(|r| &r.field == field)
+                    {
+                        let got: Vec<_> = reasons.iter().map(|r| r.field.as_str()).collect();
+                        return Some(format!("example violates {got:?}, not `{field}`"));
                     }
                     let (_, missing) = rule.render(&example.attrs, reasons.first(), None);
                     (!missing.is_empty()).then(|| {

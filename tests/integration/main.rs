@@ -1,5 +1,10 @@
 //! One integration-test binary (links once): every module runs the real `nhiscan` binary.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers panic with the failing value"
+)]
+
 mod bad_input;
 mod catalog;
 mod cli;

@@ -263,7 +263,7 @@ fn build_report(
             by_severity,
             subjects: output.subjects.len() as u64,
             errors: output.errors.len() as u64,
-            fail_on: threshold.unwrap_or(Severity::Critical),
+            fail_on: threshold.map_or_else(|| "never".to_owned(), |t| t.as_str().to_owned()),
             failed,
         },
         inventory: output.subjects.iter().map(InventoryItem::new).collect(),

@@ -78,7 +78,8 @@ pub struct Summary {
     pub by_severity: Map<String, Value>,
     pub subjects: u64,
     pub errors: u64,
-    pub fail_on: Severity,
+    /// A severity, or `never` (`--fail-on never`).
+    pub fail_on: String,
     /// Whether a finding at or above `fail_on` was found (exit code 1).
     pub failed: bool,
 }

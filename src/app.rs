@@ -181,6 +181,7 @@ pub fn rule_info(rule: &Rule) -> RuleInfo {
         code: rule.code.clone(),
         name: rule.name.clone(),
         severity: rule.severity,
+        confidence: rule.confidence,
         enabled: rule.enabled,
         rule_type: rule.rule_type(),
         subject: rule.subject_kind().to_owned(),

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::model::{Finding, InputError, Severity, Span};
+use crate::model::{Confidence, Finding, InputError, Severity, Span};
 
 /// Bumped on any breaking change to the document's shape.
 pub const SCHEMA_VERSION: &str = "1.0";
@@ -42,6 +42,7 @@ pub struct RuleInfo {
     pub code: String,
     pub name: String,
     pub severity: Severity,
+    pub confidence: Confidence,
     pub enabled: bool,
     #[serde(rename = "type")]
     pub rule_type: &'static str,

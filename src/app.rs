@@ -29,11 +29,18 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
     }
 }
 
-fn load_rules(sources: &RuleSourceArgs, builtins: bool) -> miette::Result<RuleSet> {
-    let config = match &sources.config {
+fn load_config(sources: &RuleSourceArgs) -> miette::Result<Config> {
+    Ok(match &sources.config {
         Some(path) => Config::load(path, true)?,
         None => Config::load(Path::new(DEFAULT_CONFIG), false)?,
-    };
+    })
+}
+
+fn load_rules(
+    sources: &RuleSourceArgs,
+    config: &Config,
+    builtins: bool,
+) -> miette::Result<RuleSet> {
     let builtin_rules = if builtins {
         crate::builtin_rules()
     } else {
@@ -43,7 +50,7 @@ fn load_rules(sources: &RuleSourceArgs, builtins: bool) -> miette::Result<RuleSe
         builtins: builtin_rules,
         dirs: &sources.rules,
     };
-    Ok(crate::rules::load(&rule_sources, &config)?)
+    Ok(crate::rules::load(&rule_sources, config)?)
 }
 
 fn parse_now(text: Option<&str>) -> miette::Result<OffsetDateTime> {
@@ -86,15 +93,12 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
     let started = OffsetDateTime::now_utc();
     let now = parse_now(args.now.as_deref())?;
     check_roots(&args.paths)?;
-    let rules = load_rules(&args.rule_sources, true)?;
-    let config_excludes = match &args.rule_sources.config {
-        Some(path) => Config::load(path, true)?.exclude,
-        None => Config::load(Path::new(DEFAULT_CONFIG), false)?.exclude,
-    };
+    let config = load_config(&args.rule_sources)?;
+    let rules = load_rules(&args.rule_sources, &config, true)?;
     let globs: Vec<String> = args
         .exclude
         .iter()
-        .chain(&config_excludes)
+        .chain(&config.exclude)
         .cloned()
         .collect();
     let excludes = crate::walk::excludes(&globs).map_err(|e| miette!("bad --exclude glob: {e}"))?;
@@ -276,7 +280,7 @@ fn build_report(
 fn rules(command: RulesCommand) -> miette::Result<u8> {
     match command {
         RulesCommand::List { format, sources } => {
-            let rules = load_rules(&sources, true)?;
+            let rules = load_rules(&sources, &load_config(&sources)?, true)?;
             emit(None, false, |out| match format {
                 ListFormat::Json => {
                     let infos: Vec<RuleInfo> = rules.rules().iter().map(rule_info).collect();
@@ -292,7 +296,7 @@ fn rules(command: RulesCommand) -> miette::Result<u8> {
             markdown,
             sources,
         } => {
-            let rules = load_rules(&sources, true)?;
+            let rules = load_rules(&sources, &load_config(&sources)?, true)?;
             let rule = rules.get(&code).ok_or_else(|| {
                 miette!(
                     help = "`nhiscan rules list` shows the codes",
@@ -309,7 +313,7 @@ fn rules(command: RulesCommand) -> miette::Result<u8> {
                 rules: dirs.clone(),
                 config: None,
             };
-            let rules = load_rules(&sources, dirs.is_empty())?;
+            let rules = load_rules(&sources, &Config::default(), dirs.is_empty())?;
             emit(None, false, |out| {
                 for rule in rules.rules() {
                     let (positive, negative) = rule.example_counts();

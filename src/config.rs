@@ -80,17 +80,8 @@ impl Config {
         let raw: RawConfig = if file.text.trim().is_empty() {
             RawConfig::default()
         } else {
-            serde_yaml::from_str(&file.text).map_err(|e| {
-                let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-                let message = e.to_string();
-                let message = message
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or(&message)
-                    .to_owned();
-                LoadError {
-                    problems: vec![file.at_line(line, column, message, "here")],
-                }
+            file.parse().map_err(|problem| LoadError {
+                problems: vec![*problem],
             })?
         };
         Ok(Self {

@@ -59,6 +59,20 @@ impl SourceFile {
         }
     }
 
+    /// Deserializes the file (YAML); a syntax or shape error becomes a problem at its line.
+    pub(crate) fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, Box<Problem>> {
+        serde_yaml::from_str(&self.text).map_err(|e| {
+            let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+            let message = e.to_string();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_owned();
+            Box::new(self.at_line(line, column, message, "here"))
+        })
+    }
+
     /// A problem at `route` (its key when `key`; the nearest existing prefix otherwise).
     pub(crate) fn at(
         &self,

@@ -63,17 +63,10 @@ pub fn load(sources: &RuleSources<'_>, config: &Config) -> Result<RuleSet, LoadE
     let mut by_code: BTreeMap<String, Rule> = BTreeMap::new();
     let mut first_seen: HashMap<String, (bool, String)> = HashMap::new();
     for (builtin, file) in &files {
-        let raw: RawRule = match serde_yaml::from_str(&file.text) {
+        let raw: RawRule = match file.parse() {
             Ok(raw) => raw,
-            Err(e) => {
-                let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-                let message = e.to_string();
-                let message = message
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or(&message)
-                    .to_owned();
-                problems.push(file.at_line(line, column, message, "here"));
+            Err(problem) => {
+                problems.push(*problem);
                 continue;
             }
         };

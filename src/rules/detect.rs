@@ -5,6 +5,8 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
+use super::schema::Checksum;
+
 /// One compiled detector.
 #[derive(Debug, Clone)]
 pub(crate) struct Detector {
@@ -15,6 +17,7 @@ pub(crate) struct Detector {
     pub entropy: Option<f64>,
     pub provider: String,
     pub allow: Vec<Regex>,
+    pub checksum: Option<Checksum>,
     pub pair: Option<Pair>,
 }
 
@@ -48,6 +51,7 @@ impl Detector {
                 .entropy
                 .is_some_and(|floor| shannon_entropy(value) < floor)
                 || self.allow.iter().any(|a| a.is_match(value))
+                || self.checksum.is_some_and(|c| !c.holds(value))
             {
                 continue;
             }
@@ -109,6 +113,47 @@ impl Pair {
             .min_by_key(|(distance, _)| *distance)
             .map(|(_, s)| s.to_owned())
     }
+}
+
+impl Checksum {
+    fn holds(self, secret: &str) -> bool {
+        match self {
+            Self::Github => github_checksum(secret),
+        }
+    }
+}
+
+/// GitHub token formats since 2021: `gh?_` + 30 random base62 characters + the CRC-32
+/// (IEEE) of those 30, in base62, left-padded with `0` to 6 characters.
+fn github_checksum(token: &str) -> bool {
+    const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    if token.starts_with("github_pat_") {
+        return true;
+    }
+    let Some((_, body)) = token.split_once('_') else {
+        return false;
+    };
+    let (Some(random), Some(check)) = (body.get(..30), body.get(30..)) else {
+        return false;
+    };
+    let mut crc = u64::from(crc32(random.as_bytes()));
+    let mut encoded = [b'0'; 6];
+    for slot in encoded.iter_mut().rev() {
+        *slot = BASE62[(crc % 62) as usize];
+        crc /= 62;
+    }
+    crc == 0 && check.as_bytes() == encoded
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0_u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    !crc
 }
 
 /// All detectors of a rule set behind one keyword automaton.
@@ -190,6 +235,7 @@ mod tests {
             entropy: Some(3.0),
             provider: "aws".into(),
             allow: vec![Regex::new("EXAMPLE$").unwrap()],
+            checksum: None,
             pair: Some(Pair {
                 name: "secret_access_key".into(),
                 pattern: Regex::new(r"secret\S*\s*=\s*([A-Za-z0-9/+]{40})").unwrap(),
@@ -223,6 +269,22 @@ mod tests {
                 .pair
                 .is_none()
         );
+    }
+
+    #[test]
+    fn github_checksum_separates_real_tokens_from_lookalikes() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert!(github_checksum("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"));
+        assert!(!github_checksum("ghp_alh14KfgqLX1Hy3qWNHQBZdK35TwOU45eddF"));
+        assert!(!github_checksum("ghp_PersonalAccessToken01245678900000000"));
+        assert!(
+            !github_checksum("gho_16C7e42F292c6912E7710c838347Ae178B4a"),
+            "GitHub's docs example"
+        );
+        assert!(github_checksum(
+            "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"
+        ));
+        assert!(!github_checksum("ghp_short"));
     }
 
     #[test]

@@ -379,6 +379,7 @@ fn compile_detector(
         entropy: raw.entropy,
         provider: raw.provider.clone(),
         allow,
+        checksum: raw.checksum,
         pair,
     })
 }

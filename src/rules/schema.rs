@@ -135,6 +135,9 @@ pub(crate) struct RawDetector {
     /// placeholders); a captured secret matching one is ignored.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// A checksum the secret carries; a match whose checksum is wrong is not a secret.
+    #[serde(default)]
+    pub checksum: Option<Checksum>,
     /// A companion secret searched for near each match (an AWS key id's secret key).
     #[serde(default)]
     pub pair: Option<RawPair>,
@@ -151,6 +154,15 @@ pub(crate) struct RawPair {
 
 fn default_within_lines() -> u32 {
     5
+}
+
+/// Checksums built into credential formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Checksum {
+    /// GitHub's `gh?_` tokens: the last 6 characters are the base62 CRC-32 of the 30 before
+    /// them. Fine-grained `github_pat_` tokens carry none and always pass.
+    Github,
 }
 
 /// An example: a string for detector rules, a subject for posture rules.

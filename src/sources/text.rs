@@ -8,9 +8,26 @@ use std::io::{self, Read};
 /// The fixture folder and adapter id of plain text.
 pub(crate) const ID: &str = "text";
 
-/// A file is binary when its first 8 KiB hold a NUL byte (as git and ripgrep decide).
+/// A file is binary when its first 8 KiB hold a NUL byte (as git and ripgrep decide), or
+/// are not UTF-8 and more than a quarter of their bytes are control or high bytes (so a
+/// Latin-1 text with a few accents stays text; compressed or raw data does not).
 pub(crate) fn is_binary(head: &[u8]) -> bool {
-    head[..head.len().min(8192)].contains(&0)
+    let head = &head[..head.len().min(8192)];
+    if head.contains(&0) {
+        return true;
+    }
+    let valid = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    };
+    if valid || head.len() < 32 {
+        return false;
+    }
+    let unusual = head
+        .iter()
+        .filter(|&&b| b >= 0x80 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)))
+        .count();
+    unusual * 4 > head.len()
 }
 
 /// Decodes `bytes` as UTF-8, replacing invalid sequences; the second value is the byte
@@ -125,5 +142,15 @@ mod tests {
         assert!(text.contains("\u{FFFD}( rest"));
         assert!(is_binary(b"a\0b"));
         assert!(!is_binary(b"plain"));
+        let latin1 =
+            b"Caf\xe9 cr\xe8me br\xfbl\xe9e, na\xefve fa\xe7ade: plain text with accents\n";
+        assert!(!is_binary(latin1));
+        let raw: Vec<u8> = (0..512_u32).map(|i| (i * 97 % 251 + 1) as u8).collect();
+        assert!(is_binary(&raw));
+        let chinese = "非人类身份扫描器".repeat(20);
+        assert!(
+            !is_binary(&chinese.as_bytes()[..chinese.len() - 1]),
+            "a character cut at the end"
+        );
     }
 }

@@ -1,5 +1,9 @@
 //! X.509 certificates, PEM (any number of blocks, with text around them) or DER: one
 //! `x509.certificate` subject per certificate, located at its `-----BEGIN` line.
+//!
+//! A PEM block starts a line, or is embedded in a string with escaped newlines
+//! (`"-----BEGIN CERTIFICATE-----\nMIIB…"`); other mentions of the marker (in a regex, a
+//! comment, an assertion) are not certificates and are skipped without an error.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -44,6 +48,13 @@ impl Source for X509 {
         while let Some(found) = text[rest..].find(BEGIN) {
             let start = rest + found;
             let body_start = start + BEGIN.len();
+            let escaped =
+                text[body_start..].starts_with("\\n") || text[body_start..].starts_with("\\r\\n");
+            let line_begin = text[..start].rfind('\n').map_or(0, |nl| nl + 1);
+            if !escaped && !text[line_begin..start].trim().is_empty() {
+                rest = body_start;
+                continue;
+            }
             let (line, _) = index.position(text.as_bytes(), start);
             let Some(end_rel) = text[body_start..].find(END) else {
                 out.problems.push(format!(
@@ -53,10 +64,11 @@ impl Source for X509 {
             };
             let end = body_start + end_rel + END.len();
             rest = end;
-            let body: String = text[body_start..body_start + end_rel]
-                .chars()
-                .filter(|c| !c.is_ascii_whitespace())
-                .collect();
+            let mut body = text[body_start..body_start + end_rel].to_owned();
+            if escaped {
+                body = body.replace("\\n", "").replace("\\r", "");
+            }
+            body.retain(|c| !c.is_ascii_whitespace());
             let span = index.span(text.as_bytes(), start, end);
             let der = match STANDARD.decode(body.as_bytes()) {
                 Ok(der) => der,
@@ -175,4 +187,45 @@ fn signature(oid: &str) -> (String, &'static str) {
         other => return (other.to_owned(), "unknown"),
     };
     (name.to_owned(), hash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extract(text: &str) -> Extracted {
+        X509.extract(&Input {
+            path: "x.pem",
+            bytes: text.as_bytes(),
+        })
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn mentions_of_the_marker_are_not_blocks() {
+        let code =
+            "let re = Regex::new(\"-----BEGIN CERTIFICATE-----(.*)-----END CERTIFICATE-----\");\n";
+        let out = extract(code);
+        assert!(
+            out.subjects.is_empty() && out.problems.is_empty(),
+            "{:?}",
+            out.problems
+        );
+    }
+
+    #[test]
+    fn escaped_pem_in_a_string_is_read() {
+        let pem = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/sources/x509/expiring-soon.pem"
+        ))
+        .unwrap();
+        let escaped = format!(
+            "{{\"cert\": \"{}\"}}\n",
+            pem.trim_end().replace('\n', "\\n")
+        );
+        let out = extract(&escaped);
+        assert_eq!(out.subjects.len(), 1, "{:?}", out.problems);
+        assert_eq!(out.subjects[0].name, "billing.example.test");
+    }
 }

@@ -147,7 +147,7 @@ fn rule_docs_are_generated_from_the_rules() {
         assert_eq!(
             on_disk,
             run.stdout,
-            "{} is stale: run `cargo run -- rules show {} --markdown > {}`",
+            "{} is stale: run .ci/gen-rule-docs (or `cargo run -- rules show {} --markdown > {}`)",
             path.display(),
             rule.code,
             path.strip_prefix(root()).unwrap().display()

@@ -73,6 +73,13 @@ fn log(report: &Report) -> Log<'_> {
                     version: &report.policy.version,
                     digest: &report.policy.digest,
                 },
+                scan: ScanRef {
+                    now: &report.scan.now,
+                    roots: &report.scan.roots,
+                    files_scanned: report.scan.files_scanned,
+                    bytes_scanned: report.scan.bytes_scanned,
+                    inventory: report.inventory.len(),
+                },
             },
         }],
     }
@@ -349,12 +356,24 @@ struct Run<'a> {
 struct RunProperties<'a> {
     schema_version: &'a str,
     policy: PolicyRef<'a>,
+    scan: ScanRef<'a>,
 }
 
 #[derive(Serialize)]
 struct PolicyRef<'a> {
     version: &'a str,
     digest: &'a str,
+}
+
+/// What was scanned, without the wall-clock start time (SARIF output stays reproducible).
+#[derive(Serialize)]
+struct ScanRef<'a> {
+    now: &'a str,
+    roots: &'a [String],
+    files_scanned: u64,
+    bytes_scanned: u64,
+    /// How many NHIs were seen (the full inventory is in the JSON report).
+    inventory: usize,
 }
 
 #[derive(Serialize)]

@@ -140,13 +140,14 @@ fn summary_line(report: &Report) -> String {
         )
     };
     format!(
-        "{findings}; {} NHI{} in inventory; {scanned}; {} input error{}; policy {} ({})",
+        "{findings}; {} NHI{} in inventory; {scanned}; {} input error{}; policy {} ({}); now {}",
         s.subjects,
         plural(s.subjects),
         s.errors,
         plural(s.errors),
         report.policy.version,
         &report.policy.digest[..report.policy.digest.len().min(19)],
+        report.scan.now,
     )
 }
 

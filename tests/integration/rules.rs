@@ -155,3 +155,76 @@ fn config_overrides_params_severity_and_enablement() {
     assert_eq!(ci["violated_condition"][0]["expected"], 10);
     assert_eq!(ci["violated_condition"][0]["actual"], 12);
 }
+
+/// `--rules DIR` adds rules and replaces built-ins by code.
+#[test]
+fn user_rules_add_and_replace_builtins() {
+    let dir = tempfile::tempdir().unwrap();
+    let stricter = r#"id: AWS001
+name: access-key-not-rotated
+severity: low
+subject: aws.access_key
+params: { max_age_days: 10 }
+where: { field: status, eq: Active }
+when: { field: last_rotated, older_than_days: "{{max_age_days}}" }
+message: "key of {{user}} is {{actual}} days old (our limit {{expected}})"
+failure_class: drift
+failure_mode: keys live too long
+frameworks: [OWASP-NHI:NHI7]
+remediation: rotate
+examples: [{ attrs: { status: Active, last_rotated: "2026-05-01", user: ci }, violates: last_rotated }]
+negative_examples: [{ attrs: { status: Active, last_rotated: "2026-05-25" } }]
+"#;
+    std::fs::write(dir.path().join("AWS001.yaml"), stricter).unwrap();
+    std::fs::write(
+        dir.path().join("ACME001.yaml"),
+        r#"id: ACME001
+name: deploy-user-key
+severity: critical
+subject: aws.access_key
+where: { field: status, eq: Active }
+when: { field: user, matches: "^svc-dep" }
+message: "deploy user {{user}} has an active key ({{actual}})"
+failure_class: misconfiguration
+failure_mode: deploy users must use OIDC
+frameworks: [OWASP-NHI:NHI7]
+remediation: use OIDC federation
+examples: [{ attrs: { status: Active, user: svc-deployer }, violates: user }]
+negative_examples: [{ attrs: { status: Active, user: ci-runner } }]
+"#,
+    )
+    .unwrap();
+    let path = "fixtures/sources/aws.credential_report/credential-report.csv";
+    let report = scan(&[
+        path,
+        "--format",
+        "json",
+        "--rules",
+        dir.path().to_str().unwrap(),
+    ])
+    .json();
+    let acme = findings_of(&report, "ACME001");
+    assert_eq!(acme.len(), 1);
+    assert_eq!(
+        acme[0]["message"],
+        "deploy user svc-deployer has an active key (svc-deployer)"
+    );
+    assert_eq!(acme[0]["violated_condition"][0]["op"], "matches");
+    let replaced = findings_of(&report, "AWS001");
+    assert!(
+        replaced
+            .iter()
+            .all(|f| f["severity"] == "low" && f["violated_condition"][0]["expected"] == 10)
+    );
+    assert!(
+        replaced.iter().any(|f| f["subject"]["name"] == "ci-runner"),
+        "12 days is over the user's 10-day limit"
+    );
+    let rules: Vec<_> = report["policy"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules.iter().filter(|c| **c == "AWS001").count(), 1);
+}

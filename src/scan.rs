@@ -113,10 +113,17 @@ fn scan_file(candidate: &Candidate, rules: &RuleSet, options: &ScanOptions) -> F
             return result;
         }
     };
-    if candidate.size > options.max_file_size {
-        return scan_large(file, candidate, rules, result);
+    let size = match file.metadata() {
+        Ok(metadata) => metadata.len(),
+        Err(e) => {
+            result.errors.push(io_error(e));
+            return result;
+        }
+    };
+    if size > options.max_file_size {
+        return scan_large(file, path, size, rules, result);
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(candidate.size).unwrap_or(0));
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     if let Err(e) = file.read_to_end(&mut bytes) {
         result.errors.push(io_error(e));
         return result;
@@ -180,11 +187,11 @@ fn scan_file(candidate: &Candidate, rules: &RuleSet, options: &ScanOptions) -> F
 /// skipped (and that is reported); the detectors read it in chunks of whole lines.
 fn scan_large(
     file: File,
-    candidate: &Candidate,
+    path: &str,
+    size: u64,
     rules: &RuleSet,
     mut result: FileResult,
 ) -> FileResult {
-    let path = candidate.display.as_str();
     result.too_large = true;
     let mut head = Vec::with_capacity(HEAD);
     if let Err(e) = (&file).take(HEAD as u64).read_to_end(&mut head) {
@@ -208,7 +215,7 @@ fn scan_large(
             InputErrorKind::TooLarge,
             format!(
                 "{} bytes is over --max-file-size; not parsed as {} (only scanned for secrets)",
-                candidate.size,
+                size,
                 claimed.join(", ")
             ),
         ));
@@ -239,7 +246,7 @@ fn scan_large(
             }
         },
     );
-    result.bytes = candidate.size;
+    result.bytes = size;
     if let Err(e) = outcome {
         result
             .errors

@@ -15,7 +15,6 @@ pub struct Candidate {
     pub path: PathBuf,
     /// How to report it: the root as given joined with the path under it, `/`-separated.
     pub display: String,
-    pub size: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -71,11 +70,9 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> (Vec<Candidate>, Vec<In
         for entry in walker {
             match entry {
                 Ok(entry) if entry.file_type().is_file() => {
-                    let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
                     files.push(Candidate {
                         display: display_path(entry.path()),
                         path: entry.into_path(),
-                        size,
                     });
                 }
                 Ok(_) => {}

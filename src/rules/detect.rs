@@ -2,7 +2,7 @@
 //! candidate rules for a text, then only their regexes run. Matches carry byte offsets; the
 //! caller turns them into spans.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
 use super::schema::Checksum;
@@ -69,12 +69,10 @@ impl Detector {
         out
     }
 
-    /// Whether one of the keywords occurs in `text` (ASCII case-insensitive).
+    /// Whether one of the keywords occurs in `text` (exactly: keywords are case-sensitive,
+    /// which lets the prefilter use SIMD literal search).
     pub(crate) fn prefilter_hits(&self, text: &str) -> bool {
-        let lower = text.to_ascii_lowercase();
-        self.keywords
-            .iter()
-            .any(|k| lower.contains(&k.to_ascii_lowercase()))
+        self.keywords.iter().any(|k| text.contains(k.as_str()))
     }
 }
 
@@ -178,8 +176,8 @@ impl DetectorSet {
             count = i + 1;
         }
         let automaton = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostFirst)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .ok();
         Self {
@@ -189,12 +187,23 @@ impl DetectorSet {
         }
     }
 
-    /// Indices of the detectors whose keywords occur in `text`, ascending.
+    /// Indices of the detectors whose keywords occur in `text`, ascending. One
+    /// non-overlapping pass, ended early once every detector is a candidate; a keyword hidden
+    /// inside another detector's keyword match would be missed, so keywords of different
+    /// detectors must not overlap (they are provider prefixes: `AKIA`, `ghp_`, `xoxb-`).
     pub(crate) fn candidates(&self, text: &str) -> Vec<usize> {
         let mut hit = vec![false; self.count];
         if let Some(automaton) = &self.automaton {
-            for m in automaton.find_overlapping_iter(text) {
-                hit[self.owners[m.pattern().as_usize()]] = true;
+            let mut left = self.count;
+            for m in automaton.find_iter(text) {
+                let slot = &mut hit[self.owners[m.pattern().as_usize()]];
+                if !*slot {
+                    *slot = true;
+                    left -= 1;
+                    if left == 0 {
+                        break;
+                    }
+                }
             }
         }
         hit.iter()
@@ -295,8 +304,13 @@ mod tests {
         };
         let detectors = [aws(), github];
         let set = DetectorSet::new(&detectors);
-        assert_eq!(set.candidates("token: GHP_abc"), vec![1]);
-        assert_eq!(set.candidates("akia and ghp_"), vec![0, 1]);
+        assert_eq!(set.candidates("token: ghp_abc"), vec![1]);
+        assert!(
+            set.candidates("token: GHP_abc").is_empty(),
+            "keywords are case-sensitive"
+        );
+        assert_eq!(set.candidates("AKIA and ghp_"), vec![0, 1]);
+        assert_eq!(set.candidates("ghp_ then AKIA, then more ghp_"), vec![0, 1]);
         assert!(set.candidates("nothing here").is_empty());
     }
 }

@@ -123,8 +123,8 @@ pub(crate) const OPERATORS: &[&str] = &[
 pub(crate) struct RawDetector {
     /// Regex; the first capture group (or the group named `secret`) is the secret.
     pub pattern: String,
-    /// Literal strings, one of which occurs in every match (ASCII case-insensitive):
-    /// the Aho-Corasick prefilter.
+    /// Literal strings, one of which occurs in every match (case-sensitive): the
+    /// Aho-Corasick prefilter.
     pub keywords: Vec<String>,
     /// Minimum Shannon entropy (bits per character) of the captured secret.
     #[serde(default)]

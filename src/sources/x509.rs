@@ -29,7 +29,7 @@ impl Source for X509 {
     fn sniff(&self, path: &str, head: &[u8]) -> bool {
         let lower = path.to_ascii_lowercase();
         let der = DER_EXTENSIONS.iter().any(|e| lower.ends_with(e)) && head.first() == Some(&0x30);
-        der || head.windows(BEGIN.len()).any(|w| w == BEGIN.as_bytes())
+        der || memchr::memmem::find(head, BEGIN.as_bytes()).is_some()
     }
 
     fn extract(&self, input: &Input<'_>) -> Result<Extracted, SourceError> {

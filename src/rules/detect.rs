@@ -122,10 +122,11 @@ impl Checksum {
 }
 
 /// GitHub token formats since 2021: `gh?_` + 30 random base62 characters + the CRC-32
-/// (IEEE) of those 30, in base62, left-padded with `0` to 6 characters.
+/// (IEEE) of those 30, in base62, left-padded with `0` to 6 characters. Only the
+/// 40-character form is checked; longer tokens (`github_pat_`, 80-character `ghr_`) pass.
 fn github_checksum(token: &str) -> bool {
     const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    if token.starts_with("github_pat_") {
+    if token.len() != 40 {
         return true;
     }
     let Some((_, body)) = token.split_once('_') else {
@@ -293,7 +294,9 @@ mod tests {
         assert!(github_checksum(
             "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"
         ));
-        assert!(!github_checksum("ghp_short"));
+        assert!(github_checksum(
+            "ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c3CE1ccbF66C46812d16D5B1A9Dc86A1498"
+        ));
     }
 
     #[test]

@@ -180,7 +180,8 @@ fn unreadable_file_is_an_error() {
 }
 
 /// Mutates every fixture many times (truncations, byte flips, splices) and hands each
-/// version to every adapter and the detectors: none may panic.
+/// version to every adapter and the detectors: none may panic. 60 rounds per fixture by
+/// default; `NHISCAN_FUZZ_ROUNDS=5000 cargo test --release adapters_survive` for a campaign.
 #[test]
 fn adapters_survive_mutated_inputs() {
     let mut files = Vec::new();
@@ -205,8 +206,12 @@ fn adapters_survive_mutated_inputs() {
         state ^= state << 17;
         state
     };
+    let rounds: u64 = std::env::var("NHISCAN_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(60);
     for original in &files {
-        for round in 0..60 {
+        for round in 0..rounds {
             let mut bytes = original.clone();
             let len = bytes.len().max(1);
             match round % 4 {

@@ -28,14 +28,14 @@ impl Source for X509 {
 
     fn sniff(&self, path: &str, head: &[u8]) -> bool {
         let lower = path.to_ascii_lowercase();
-        let der = DER_EXTENSIONS.iter().any(|e| lower.ends_with(e)) && head.first() == Some(&0x30);
+        let der = DER_EXTENSIONS.iter().any(|e| lower.ends_with(e)) && looks_like_der(head);
         der || memchr::memmem::find(head, BEGIN.as_bytes()).is_some()
     }
 
     fn extract(&self, input: &Input<'_>) -> Result<Extracted, SourceError> {
         let bytes = input.bytes;
         let mut out = Extracted::default();
-        if bytes.first() == Some(&0x30) {
+        if looks_like_der(bytes) {
             let span = Span::line(1, 1);
             let subject = certificate(bytes, input.path, span)
                 .map_err(|e| SourceError(format!("DER certificate: {e}")))?;
@@ -89,6 +89,12 @@ impl Source for X509 {
         }
         Ok(out)
     }
+}
+
+/// A DER certificate is a SEQUENCE (0x30) with a long-form length (0x81..=0x84): a text file
+/// that merely starts with the character `0` is not one.
+fn looks_like_der(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&0x30) && bytes.get(1).is_some_and(|b| (0x81..=0x84).contains(b))
 }
 
 fn certificate(der: &[u8], path: &str, span: Span) -> Result<Subject, String> {
@@ -211,6 +217,18 @@ mod tests {
             "{:?}",
             out.problems
         );
+    }
+
+    #[test]
+    fn a_pem_file_starting_with_the_digit_zero_is_not_der() {
+        let pem = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/sources/x509/expiring-soon.pem"
+        ))
+        .unwrap();
+        let out = extract(&format!("0 leading text\n{pem}"));
+        assert_eq!(out.subjects.len(), 1, "{:?}", out.problems);
+        assert_eq!(out.subjects[0].origin.span.unwrap().line, 2);
     }
 
     #[test]

@@ -45,6 +45,8 @@ struct FileResult {
     findings: Vec<Finding>,
     subjects: Vec<Subject>,
     errors: Vec<InputError>,
+    /// Whether the content was read to its end (and `bytes` of it).
+    scanned: bool,
     bytes: u64,
     binary: bool,
     too_large: bool,
@@ -70,7 +72,7 @@ pub fn scan(candidates: &[Candidate], rules: &RuleSet, options: &ScanOptions) ->
     for result in results {
         if result.binary {
             out.files_binary += 1;
-        } else if result.errors.iter().all(|e| e.kind != InputErrorKind::Io) {
+        } else if result.scanned {
             out.files_scanned += 1;
             out.bytes_scanned += result.bytes;
         }
@@ -128,6 +130,7 @@ fn scan_file(candidate: &Candidate, rules: &RuleSet, options: &ScanOptions) -> F
         result.errors.push(io_error(e));
         return result;
     }
+    result.scanned = true;
     result.bytes = bytes.len() as u64;
     let head = &bytes[..bytes.len().min(HEAD)];
     let binary = text::is_binary(head);
@@ -246,11 +249,14 @@ fn scan_large(
             }
         },
     );
-    result.bytes = size;
-    if let Err(e) = outcome {
-        result
+    match outcome {
+        Ok(()) => {
+            result.scanned = true;
+            result.bytes = size;
+        }
+        Err(e) => result
             .errors
-            .push(InputError::new(path, InputErrorKind::Io, e.to_string()));
+            .push(InputError::new(path, InputErrorKind::Io, e.to_string())),
     }
     if let Some(offset) = invalid_at {
         result.errors.push(InputError::new(

@@ -257,7 +257,9 @@ fn compile(raw: RawRule, file: &SourceFile, problems: &mut Vec<Problem>) -> Opti
             }
         }
     }
+    let source = raw.clone();
     Some(Rule {
+        raw: source,
         confidence: raw.confidence.unwrap_or(Confidence::High),
         description: raw.description.unwrap_or_default(),
         path: file.path.clone(),
@@ -274,8 +276,6 @@ fn compile(raw: RawRule, file: &SourceFile, problems: &mut Vec<Problem>) -> Opti
         references: raw.references,
         params: raw.params,
         enabled: true,
-        examples: raw.examples,
-        negative_examples: raw.negative_examples,
     })
 }
 
@@ -688,7 +688,7 @@ fn recompile_with(
     problems: &mut Vec<Problem>,
 ) -> Option<Rule> {
     let file = SourceFile::new(rule.path.clone(), rule.text.clone());
-    let mut raw: RawRule = serde_yaml::from_str(&rule.text).ok()?;
+    let mut raw = rule.raw.clone();
     raw.params = params;
     let mut recompiled = compile(raw, &file, problems)?;
     recompiled.enabled = rule.enabled;

@@ -23,7 +23,7 @@ use crate::model::{
 };
 use detect::{Detector, DetectorSet};
 use eval::{Condition, Context};
-use schema::{FailureClass, RawExample};
+use schema::{FailureClass, RawRule};
 
 /// A validated rule, parameters resolved.
 #[derive(Debug, Clone)]
@@ -45,8 +45,8 @@ pub struct Rule {
     pub path: String,
     pub text: String,
     body: Body,
-    examples: Vec<RawExample>,
-    negative_examples: Vec<RawExample>,
+    /// The rule as written: its examples, and the source of a recompile with other params.
+    raw: RawRule,
 }
 
 #[derive(Debug, Clone)]
@@ -81,7 +81,7 @@ impl Rule {
     }
 
     pub fn example_counts(&self) -> (usize, usize) {
-        (self.examples.len(), self.negative_examples.len())
+        (self.raw.examples.len(), self.raw.negative_examples.len())
     }
 
     /// `Some(violated leaves)` when the subject breaks this posture rule.

@@ -24,8 +24,8 @@ pub(crate) struct Failure {
 pub(crate) fn check(rule: &Rule) -> Vec<Failure> {
     let mut failures = Vec::new();
     for (negative, key, list) in [
-        (false, "examples", &rule.examples),
-        (true, "negative_examples", &rule.negative_examples),
+        (false, "examples", &rule.raw.examples),
+        (true, "negative_examples", &rule.raw.negative_examples),
     ] {
         for (i, example) in list.iter().enumerate() {
             let route = vec![Step::from(key), Step::from(i)];

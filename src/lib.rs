@@ -1,27 +1,27 @@
 //! nhiscan: a posture scanner for non-human identities.
 //!
 //! ```text
-//! roots ──walk──▶ candidates ──(rayon)──▶ sources::* ──▶ Subjects ──▶ rules::RuleSet::judge ─┐
-//!                                   └────▶ text ──▶ rules::RuleSet::detect (secrets) ────────┤
-//! rules/*.yaml + --rules + nhiscan.yaml ──rules::load (validate, self-test)──▶ RuleSet        │
-//!                                                                                            ▼
-//!                                    report::Report ──▶ table | json | jsonl | sarif ──▶ exit code
+//! roots ─inputs::fs─▶ blobs ─pipeline: extract ▶ correlate ▶ judge ▶ assemble ▶ govern─▶ ScanResult
+//!                              (sources::*, detectors)          (rules)                     │
+//! rules/*.yaml + --rules + nhiscan.yaml ─rules::load (validate, self-test)─▶ RuleSet          ▼
+//!                                        report::v1::Report ─▶ table | json | jsonl | sarif ─▶ exit code
 //! ```
 //!
 //! Adapters (`sources`) extract facts and never judge; rules (`rules`) judge and never know
-//! formats; reporters (`report`) render the document and never know a rule's internals.
+//! formats; reporters (`report`) render the versioned document and never know a rule's
+//! internals; `pipeline` is the only place that knows the order of the stages.
 
 pub mod app;
 pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod governance;
+pub mod inputs;
 pub mod model;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
-pub mod scan;
 pub mod sources;
-pub mod walk;
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));

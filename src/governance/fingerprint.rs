@@ -1,5 +1,6 @@
 //! Fingerprints identify a finding across runs. They never contain a line number (a finding
-//! survives edits above it) and never a secret in the clear (a hash of it, salted by code).
+//! survives edits above it), never a path for secrets (the same secret in two files is one
+//! issue), and never a secret in the clear (its keyed hash).
 
 use sha2::{Digest, Sha256};
 
@@ -10,22 +11,7 @@ pub(crate) fn fingerprint(parts: &[&str]) -> String {
         hasher.update((part.len() as u64).to_le_bytes());
         hasher.update(part.as_bytes());
     }
-    format!("v1:{}", &hex(&hasher.finalize())[..32])
-}
-
-/// Lowercase hex of SHA-256 of `bytes`.
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _infallible = write!(s, "{b:02x}");
-            s
-        })
+    format!("v1:{}", &crate::model::hex(&hasher.finalize())[..32])
 }
 
 #[cfg(test)]

@@ -70,22 +70,53 @@ pub struct ViolatedCondition {
     pub unit: Option<&'static str>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One rule violated by one subject: the internal form the stages after judging work on.
+/// Rule metadata (name, failure mode, remediation) is not copied into each finding; the
+/// report looks it up by code.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     pub code: String,
-    pub rule: String,
+    /// The rule's severity, or a refinement's (a leaked key that is live is critical).
     pub severity: Severity,
     pub confidence: Confidence,
     pub message: String,
     pub violated_condition: Vec<ViolatedCondition>,
     pub subject: SubjectRef,
     pub location: Location,
+    /// Other places that explain the finding (the export row of a leaked key's identity).
+    pub related: Vec<RelatedLocation>,
     /// Redacted: never a whole secret.
     pub evidence: String,
-    pub failure_class: String,
-    pub failure_mode: String,
-    pub frameworks: Vec<String>,
-    pub remediation: String,
+    /// The issue: code + subject identity, or code + keyed hash of a secret. No path, no
+    /// line: the same secret in two files is one issue, seen twice.
     pub fingerprint: String,
-    pub suppressed: Option<String>,
+    /// This occurrence of the issue: fingerprint + path + its rank among the issue's
+    /// occurrences in that file. Stable across line shifts.
+    pub location_fingerprint: String,
+    pub suppressed: Option<Suppression>,
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RelatedLocation {
+    pub label: String,
+    pub location: Location,
+}
+
+/// Why a finding does not count: governance decided so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionKind {
+    /// An approved exception (approver and expiry in the reason).
+    Exception,
+    /// An `nhiscan:ignore` comment at the location.
+    InlineIgnore,
+    /// Present in the baseline the scan was compared with.
+    Baseline,
 }

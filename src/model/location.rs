@@ -1,7 +1,10 @@
 //! Positions in an input: byte offsets become 1-based line/column spans through a
-//! `LineIndex`, and a span plus a path becomes a report `Location`.
+//! `LineIndex`, a span plus a path becomes a `Location`, and a field path (`a.b[2].c`)
+//! becomes the steps of a route into a parsed document.
 
 use serde::Serialize;
+
+use super::Step;
 
 /// A region of one input, 1-based lines and columns (columns count characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -41,7 +44,7 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &[u8]) -> Self {
         let mut starts = vec![0];
-        starts.extend(memchr_iter(b'\n', text).map(|i| i + 1));
+        starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
         Self { starts }
     }
 
@@ -71,12 +74,27 @@ impl LineIndex {
     }
 }
 
-fn memchr_iter(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    haystack
-        .iter()
-        .enumerate()
-        .filter(move |(_, b)| **b == needle)
-        .map(|(i, _)| i)
+/// Splits a field path, `a.b[2].c` or `a.b.2.c`, into the steps of a route; `None` when it
+/// is not a path.
+pub fn field_steps(field: &str) -> Option<Vec<Step>> {
+    let mut out = Vec::new();
+    for part in field.split('.') {
+        let (name, rest) = part.split_once('[').unwrap_or((part, ""));
+        if !name.is_empty() {
+            match name.parse::<usize>() {
+                Ok(i) if !out.is_empty() => out.push(Step::Index(i)),
+                _ => out.push(Step::Key(name.to_owned())),
+            }
+        } else if rest.is_empty() {
+            return None;
+        }
+        if !rest.is_empty() {
+            for index in rest.strip_suffix(']')?.split("][") {
+                out.push(Step::Index(index.parse().ok()?));
+            }
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 pub(crate) fn to_u32(n: usize) -> u32 {
@@ -86,6 +104,23 @@ pub(crate) fn to_u32(n: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_paths_become_steps() {
+        use Step::{Index, Key};
+        assert_eq!(
+            field_steps("a.b[2].c"),
+            Some(vec![
+                Key("a".into()),
+                Key("b".into()),
+                Index(2),
+                Key("c".into())
+            ])
+        );
+        assert_eq!(field_steps("a.0"), Some(vec![Key("a".into()), Index(0)]));
+        assert_eq!(field_steps(""), None);
+        assert_eq!(field_steps("a[x]"), None);
+    }
 
     #[test]
     fn positions_are_one_based_and_count_characters() {

@@ -1,14 +1,23 @@
-//! The data every layer shares: what was found (`Subject`), where (`Location`), why it is
-//! bad (`Finding`, `ViolatedCondition`) and what could not be read (`InputError`).
+//! The data every stage shares: what was found (`Subject`, with identity keys and anchors),
+//! where (`Location`, `Anchor`), why it is bad (`Finding`, `ViolatedCondition`), what could
+//! not be read (`InputError`), and the value that must never be printed (`Secret`).
 
 mod finding;
 mod input_error;
 mod location;
+mod secret;
 mod subject;
+pub mod time;
 mod yaml_locator;
 
-pub use finding::{Confidence, Finding, Severity, ViolatedCondition};
+pub use finding::{
+    Confidence, Finding, RelatedLocation, Severity, Suppression, SuppressionKind, ViolatedCondition,
+};
 pub use input_error::{InputError, InputErrorKind};
-pub use location::{LineIndex, Location, Span};
-pub use subject::{Origin, Subject, SubjectRef};
+pub use location::{LineIndex, Location, Span, field_steps};
+pub(crate) use secret::hex;
+pub use secret::{Secret, redact, sha256_hex};
+pub use subject::{
+    Anchor, IdentityKey, KeyKind, Locate, Origin, Related, SecretFacts, Subject, SubjectRef,
+};
 pub use yaml_locator::{Step, YamlLocator};

@@ -8,16 +8,16 @@ use serde_json::{Value, json};
 
 use super::Report;
 
-pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report)?;
     writeln!(out)
 }
 
-pub(super) fn write_lines(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     for finding in &report.findings {
         line(out, "finding", finding)?;
     }
-    for error in &report.errors {
+    for error in report.errors {
         line(out, "error", error)?;
     }
     let summary = json!({

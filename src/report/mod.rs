@@ -1,14 +1,14 @@
-//! Reports: one document (`document::Report`), rendered as a table, JSON, JSON Lines or
-//! SARIF. Reporters see findings and rule metadata, never a rule's internals.
+//! Reports: one document (`v1::Report`), rendered as a table, JSON, JSON Lines or SARIF.
+//! Reporters see the document's types, never the internal model or a rule's internals.
 
-pub mod document;
 mod json;
 mod sarif;
 mod table;
+pub mod v1;
 
 use std::io::{self, Write};
 
-pub use document::Report;
+pub use v1::Report;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -19,7 +19,7 @@ pub enum Format {
 }
 
 /// Writes `report` in `format`.
-pub fn write(report: &Report, format: Format, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(report: &Report<'_>, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Table => table::write(report, out),
         Format::Json => json::write(report, out),

@@ -19,10 +19,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Report;
-use super::document::RuleInfo;
+use super::v1::{Finding, RuleInfo};
 use crate::model::{
-    Confidence, Finding, InputError, InputErrorKind, Location, Severity, SubjectRef,
-    ViolatedCondition,
+    Confidence, InputError, InputErrorKind, Location, Severity, SubjectRef, ViolatedCondition,
 };
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -30,23 +29,23 @@ const VERSION: &str = "2.1.0";
 const INFORMATION_URI: &str = "https://github.com/nhiscan/nhiscan";
 const SRCROOT: &str = "%SRCROOT%";
 
-pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &log(report))?;
     writeln!(out)
 }
 
-fn log(report: &Report) -> Log<'_> {
+fn log<'a>(report: &'a Report<'_>) -> Log<'a> {
     let rules = &report.policy.rules;
     let index: HashMap<&str, usize> = rules
         .iter()
         .enumerate()
-        .map(|(i, rule)| (rule.code.as_str(), i))
+        .map(|(i, rule)| (rule.code, i))
         .collect();
     let results = report
         .findings
         .iter()
         .filter(|finding| finding.suppressed.is_none())
-        .map(|finding| result(finding, index.get(finding.code.as_str()).copied()))
+        .map(|finding| result(finding, index.get(finding.code).copied()))
         .collect();
     Log {
         schema: SCHEMA,
@@ -70,8 +69,8 @@ fn log(report: &Report) -> Log<'_> {
             properties: RunProperties {
                 schema_version: report.schema_version,
                 policy: PolicyRef {
-                    version: &report.policy.version,
-                    digest: &report.policy.digest,
+                    version: report.policy.version,
+                    digest: report.policy.digest,
                 },
                 scan: ScanRef {
                     now: &report.scan.now,
@@ -85,27 +84,27 @@ fn log(report: &Report) -> Log<'_> {
     }
 }
 
-fn descriptor(rule: &RuleInfo) -> Descriptor<'_> {
+fn descriptor<'a>(rule: &'a RuleInfo<'_>) -> Descriptor<'a> {
     let description = rule.description.trim();
     let mut tags: Vec<&str> = Vec::with_capacity(rule.frameworks.len() + 2);
     for tag in rule
         .frameworks
         .iter()
         .map(String::as_str)
-        .chain([rule.failure_class.as_str(), "security"])
+        .chain([rule.failure_class, "security"])
     {
         if !tag.is_empty() && !tags.contains(&tag) {
             tags.push(tag);
         }
     }
     Descriptor {
-        id: &rule.code,
-        name: &rule.name,
+        id: rule.code,
+        name: rule.name,
         short_description: Text::new(
-            first_sentence(description).unwrap_or_else(|| rule.name.clone()),
+            first_sentence(description).unwrap_or_else(|| rule.name.to_owned()),
         ),
         full_description: Text::new(if description.is_empty() {
-            rule.name.as_str()
+            rule.name
         } else {
             description
         }),
@@ -126,25 +125,38 @@ fn descriptor(rule: &RuleInfo) -> Descriptor<'_> {
     }
 }
 
-fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult<'_> {
+fn result<'a>(finding: &'a Finding<'_>, rule_index: Option<usize>) -> SarifResult<'a> {
     SarifResult {
-        rule_id: &finding.code,
+        rule_id: finding.code,
         rule_index,
         level: level(finding.severity),
-        message: Text::new(&finding.message),
+        message: Text::new(finding.message),
         locations: vec![SarifLocation {
-            physical_location: physical_location(&finding.location),
+            id: None,
+            physical_location: physical_location(finding.location),
+            message: None,
         }],
+        related_locations: finding
+            .related_locations
+            .iter()
+            .enumerate()
+            .map(|(i, related)| SarifLocation {
+                id: Some(i),
+                physical_location: physical_location(&related.location),
+                message: Some(Text::new(related.label.as_str())),
+            })
+            .collect(),
         partial_fingerprints: PartialFingerprints {
-            nhiscan_v1: &finding.fingerprint,
+            nhiscan_v1: finding.fingerprint,
+            location_v1: finding.location_fingerprint,
         },
         properties: ResultProperties {
             severity: finding.severity,
             confidence: finding.confidence,
-            failure_class: &finding.failure_class,
-            subject: &finding.subject,
-            violated_condition: &finding.violated_condition,
-            evidence: &finding.evidence,
+            failure_class: finding.failure_class,
+            subject: finding.subject,
+            violated_condition: finding.violated_condition,
+            evidence: finding.evidence,
         },
     }
 }
@@ -154,6 +166,8 @@ fn notification(error: &InputError) -> Notification<'_> {
         level: Level::Warning,
         message: Text::new(&error.reason),
         locations: vec![SarifLocation {
+            id: None,
+            message: None,
             physical_location: PhysicalLocation {
                 artifact_location: artifact_location(&error.path),
                 region: None,
@@ -286,7 +300,7 @@ fn first_sentence(description: &str) -> Option<String> {
     Some(text[..end].split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-fn help_text(rule: &RuleInfo) -> String {
+fn help_text(rule: &RuleInfo<'_>) -> String {
     let mut text = format!(
         "{}\n\nFailure mode: {}\n\nRemediation: {}",
         rule.description.trim(),
@@ -295,14 +309,14 @@ fn help_text(rule: &RuleInfo) -> String {
     );
     if !rule.references.is_empty() {
         text.push_str("\n\nReferences:");
-        for reference in &rule.references {
+        for reference in rule.references {
             text.push_str(&format!("\n- {reference}"));
         }
     }
     text
 }
 
-fn help_markdown(rule: &RuleInfo) -> String {
+fn help_markdown(rule: &RuleInfo<'_>) -> String {
     let mut text = format!(
         "**{} {}**\n\n{}\n\n**Failure mode:** {}\n\n**Remediation:** {}",
         rule.code,
@@ -327,7 +341,7 @@ fn help_markdown(rule: &RuleInfo) -> String {
     }
     if !rule.references.is_empty() {
         text.push_str("\n\n**References:**\n");
-        for reference in &rule.references {
+        for reference in rule.references {
             text.push_str(&format!("\n- <{reference}>"));
         }
     }
@@ -439,7 +453,7 @@ struct Invocation<'a> {
 struct Notification<'a> {
     level: Level,
     message: Text<'a>,
-    locations: Vec<SarifLocation>,
+    locations: Vec<SarifLocation<'a>>,
     properties: NotificationProperties<'a>,
 }
 
@@ -458,7 +472,9 @@ struct SarifResult<'a> {
     rule_index: Option<usize>,
     level: Level,
     message: Text<'a>,
-    locations: Vec<SarifLocation>,
+    locations: Vec<SarifLocation<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<SarifLocation<'a>>,
     partial_fingerprints: PartialFingerprints<'a>,
     properties: ResultProperties<'a>,
 }
@@ -468,6 +484,9 @@ struct PartialFingerprints<'a> {
     /// The finding's `fingerprint` (`v1:…`); the key's version follows the fingerprint's.
     #[serde(rename = "nhiscan/v1")]
     nhiscan_v1: &'a str,
+    /// The finding's `location_fingerprint`: this occurrence of the issue.
+    #[serde(rename = "nhiscan/location/v1")]
+    location_v1: &'a str,
 }
 
 #[derive(Serialize)]
@@ -482,8 +501,12 @@ struct ResultProperties<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifLocation {
+struct SarifLocation<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
     physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Text<'a>>,
 }
 
 #[derive(Serialize)]

@@ -8,20 +8,21 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde_json::Value;
 
 use super::Report;
-use crate::model::{Finding, ViolatedCondition};
+use super::v1::Finding;
+use crate::model::ViolatedCondition;
 
 const WIDTH: u16 = 100;
 
-pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let mut findings: Vec<&Finding> = report
+pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let mut findings: Vec<&Finding<'_>> = report
         .findings
         .iter()
         .filter(|f| f.suppressed.is_none())
         .collect();
     findings.sort_by(|a, b| {
         a.location
-            .cmp(&b.location)
-            .then_with(|| a.code.cmp(&b.code))
+            .cmp(b.location)
+            .then_with(|| a.code.cmp(b.code))
     });
     for group in findings.chunk_by(|a, b| a.location.path == b.location.path) {
         writeln!(out, "{}", group[0].location.path)?;
@@ -39,7 +40,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if !report.errors.is_empty() {
         writeln!(out, "input errors")?;
         let mut table = new_table(["path", "kind", "reason"]);
-        for error in &report.errors {
+        for error in report.errors {
             let kind = serde_json::to_value(error.kind)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
@@ -69,21 +70,31 @@ fn new_table<const N: usize>(header: [&str; N]) -> Table {
     table
 }
 
-fn position(finding: &Finding) -> String {
+fn position(finding: &Finding<'_>) -> String {
     finding.location.span.map_or_else(
         || "-".to_owned(),
         |span| format!("{}:{}", span.line, span.column),
     )
 }
 
-fn why(finding: &Finding) -> String {
-    let mut text = finding.message.clone();
-    for condition in &finding.violated_condition {
+fn why(finding: &Finding<'_>) -> String {
+    let mut text = finding.message.to_owned();
+    for condition in finding.violated_condition {
         if condition.field == "text" {
             text.push_str(&format!("\n↳ matched {}", finding.evidence));
         } else {
             text.push_str(&format!("\n↳ {}", condition_text(condition)));
         }
+    }
+    for related in finding.related_locations {
+        let at = related
+            .location
+            .span
+            .map_or_else(String::new, |s| format!(":{}:{}", s.line, s.column));
+        text.push_str(&format!(
+            "\n⇢ {} ({}{at})",
+            related.label, related.location.path
+        ));
     }
     text
 }
@@ -111,7 +122,7 @@ fn short(value: &Value) -> String {
     }
 }
 
-fn summary_line(report: &Report) -> String {
+fn summary_line(report: &Report<'_>) -> String {
     let s = &report.summary;
     let counts: Vec<String> = s
         .by_severity

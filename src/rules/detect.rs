@@ -6,6 +6,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
 use super::schema::Checksum;
+use crate::model::{KeyKind, Secret};
 
 /// One compiled detector.
 #[derive(Debug, Clone)]
@@ -19,6 +20,9 @@ pub(crate) struct Detector {
     pub allow: Vec<Regex>,
     pub checksum: Option<Checksum>,
     pub pair: Option<Pair>,
+    /// The identity-key kind of the matched value, when it names an identity rather than
+    /// only being a secret (an AWS access key id).
+    pub identity: Option<KeyKind>,
 }
 
 #[derive(Debug, Clone)]
@@ -30,12 +34,12 @@ pub(crate) struct Pair {
 
 /// A secret found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SecretMatch {
+pub struct SecretMatch {
     /// Byte range of the whole match (what the finding's location spans).
     pub start: usize,
     pub end: usize,
-    pub secret: String,
-    pub pair: Option<String>,
+    pub secret: Secret,
+    pub pair: Option<Secret>,
 }
 
 impl Detector {
@@ -62,8 +66,8 @@ impl Detector {
             out.push(SecretMatch {
                 start: whole.start(),
                 end: whole.end(),
-                secret: value.to_owned(),
-                pair,
+                secret: Secret::new(value),
+                pair: pair.map(Secret::new),
             });
         }
         out
@@ -246,6 +250,7 @@ mod tests {
             provider: "aws".into(),
             allow: vec![Regex::new("EXAMPLE$").unwrap()],
             checksum: None,
+            identity: None,
             pair: Some(Pair {
                 name: "secret_access_key".into(),
                 pattern: Regex::new(r"secret\S*\s*=\s*([A-Za-z0-9/+]{40})").unwrap(),
@@ -259,10 +264,10 @@ mod tests {
         let text = "x = 1\nid = AKIAZ7RTQ2MXGH5KPL4Q\nsecret_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKZ\n";
         let found = aws().find_all(text);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].secret, "AKIAZ7RTQ2MXGH5KPL4Q");
+        assert_eq!(found[0].secret.expose(), "AKIAZ7RTQ2MXGH5KPL4Q");
         assert_eq!(&text[found[0].start..found[0].end], "AKIAZ7RTQ2MXGH5KPL4Q");
         assert_eq!(
-            found[0].pair.as_deref(),
+            found[0].pair.as_ref().map(Secret::expose),
             Some("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKZ")
         );
     }

@@ -15,7 +15,7 @@ use super::schema::{OPERATORS, RawCondition, RawExample, RawRule};
 use super::{Body, Rule, RuleSet, selftest};
 use crate::config::Config;
 use crate::diag::{LoadError, Problem, SourceFile};
-use crate::model::{Confidence, Step};
+use crate::model::{Confidence, KeyKind, Step};
 
 /// The policy version of the built-in catalog; a config's `policy_version` replaces it.
 pub const BUILTIN_POLICY_VERSION: &str = concat!("builtin-", env!("CARGO_PKG_VERSION"));
@@ -372,7 +372,24 @@ fn compile_detector(
             within_lines: p.within_lines,
         })
     });
+    let identity = match raw.identity.as_deref() {
+        None => None,
+        Some(name) => match KeyKind::parse(name) {
+            Some(kind) => Some(kind),
+            None => {
+                problems.push(file.at(
+                    &route("identity"),
+                    false,
+                    format!("`{name}` is not an identity-key kind"),
+                    "here",
+                    Some("one of: aws.access_key_id, gcp.private_key_id, gcp.client_email".into()),
+                ));
+                return None;
+            }
+        },
+    };
     Some(Detector {
+        identity,
         pattern: pattern?,
         group: group?,
         keywords: raw.keywords.clone(),

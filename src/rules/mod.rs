@@ -14,13 +14,12 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 pub use crate::diag::{LoadError, Problem};
-pub(crate) use eval::format_time;
 pub use load::{BUILTIN_POLICY_VERSION, Builtin, RuleSources, load};
 
-use crate::governance::{fingerprint::fingerprint, fingerprint::sha256_hex, redact::redact};
 use crate::model::{
-    Confidence, Finding, LineIndex, Location, Severity, Subject, ViolatedCondition,
+    Confidence, KeyKind, SecretFacts, Severity, Subject, ViolatedCondition, sha256_hex,
 };
+pub use detect::SecretMatch;
 use detect::{Detector, DetectorSet};
 use eval::{Condition, Context};
 use schema::{FailureClass, RawRule};
@@ -144,7 +143,13 @@ impl Rule {
     }
 }
 
-fn display(value: &Value) -> String {
+/// The value of attribute path `field` (`a.b[2]`); `None` when absent or null.
+pub fn attribute<'a>(attrs: &'a Map<String, Value>, field: &str) -> Option<&'a Value> {
+    eval::get(attrs, field)
+}
+
+/// A value as messages show it: strings bare, null as `none`.
+pub fn display(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => "none".to_owned(),
@@ -215,9 +220,17 @@ impl RuleSet {
             .find(|r| r.code.eq_ignore_ascii_case(code))
     }
 
-    /// Findings for one subject from every enabled posture rule of its kind.
-    pub fn judge(&self, subject: &Subject, now: OffsetDateTime) -> Vec<Finding> {
+    /// The verdicts of every enabled rule on one subject: the posture rules of its kind, or,
+    /// for a secret, the detector rule that found it.
+    pub fn judge(&self, subject: &Subject, now: OffsetDateTime) -> Vec<Verdict> {
         let ctx = Context { now };
+        if let Some(secret) = &subject.secret {
+            return self
+                .detector_index(&secret.detector)
+                .map(|i| self.secret_verdict(i, subject, secret))
+                .into_iter()
+                .collect();
+        }
         let Some(indices) = self.by_kind.get(&subject.kind) else {
             return Vec::new();
         };
@@ -225,130 +238,99 @@ impl RuleSet {
             .iter()
             .filter_map(|&i| {
                 let rule = &self.rules[i];
-                let reasons = rule.judge(&subject.attrs, &ctx)?;
-                Some(posture_finding(rule, subject, reasons))
+                let because = rule.judge(&subject.attrs, &ctx)?;
+                let (message, _) =
+                    rule.render(&subject.attrs, because.first(), Some(&subject.name));
+                Some(Verdict {
+                    rule: i,
+                    severity: rule.severity,
+                    confidence: rule.confidence,
+                    message,
+                    because,
+                })
             })
             .collect()
     }
 
-    /// Secrets found in `text` by the enabled detector rules: a `secret` subject and its
-    /// finding for each. `line_offset` is added to lines (for texts read in chunks).
-    pub fn detect(&self, path: &str, text: &str, line_offset: u32) -> Vec<(Subject, Finding)> {
-        let candidates = self.detectors.candidates(text);
-        if candidates.is_empty() {
-            return Vec::new();
+    fn detector_index(&self, code: &str) -> Option<usize> {
+        self.detector_rules
+            .iter()
+            .copied()
+            .find(|&i| self.rules[i].code == code)
+    }
+
+    fn secret_verdict(&self, i: usize, subject: &Subject, secret: &SecretFacts) -> Verdict {
+        let rule = &self.rules[i];
+        let pattern = match &rule.body {
+            Body::Detector(detector) => detector.pattern.as_str(),
+            Body::Posture { .. } => "",
+        };
+        let (message, _) = rule.render(&subject.attrs, None, Some(&subject.name));
+        Verdict {
+            rule: i,
+            severity: rule.severity,
+            confidence: if secret.pair.is_some() {
+                Confidence::High
+            } else {
+                rule.confidence
+            },
+            message,
+            because: vec![ViolatedCondition {
+                field: "text".to_owned(),
+                op: "matches".to_owned(),
+                expected: Value::String(pattern.to_owned()),
+                actual: Value::String(secret.redacted.clone()),
+                unit: None,
+            }],
         }
-        let index = LineIndex::new(text.as_bytes());
+    }
+
+    /// Secrets in `text`: each match of an enabled detector rule, with the rule's code and
+    /// the identity-key kind its value is, when it is an identifier (`aws.access_key_id`).
+    pub fn detect<'r>(&'r self, text: &str) -> Vec<Detection<'r>> {
+        let candidates = self.detectors.candidates(text);
         let mut out = Vec::new();
         for c in candidates {
             let rule = &self.rules[self.detector_rules[c]];
             let Body::Detector(detector) = &rule.body else {
                 continue;
             };
-            for m in detector.find_all(text) {
-                let mut span = index.span(text.as_bytes(), m.start, m.end);
-                span.line += line_offset;
-                span.end_line += line_offset;
-                out.push(secret_finding(rule, detector, path, span, &m));
+            for found in detector.find_all(text) {
+                out.push(Detection {
+                    code: &rule.code,
+                    provider: &detector.provider,
+                    identity: detector.identity,
+                    pair_name: detector.pair.as_ref().map(|p| p.name.as_str()),
+                    found,
+                });
             }
         }
         out
     }
 }
 
-fn posture_finding(rule: &Rule, subject: &Subject, reasons: Vec<ViolatedCondition>) -> Finding {
-    let (message, _) = rule.render(&subject.attrs, reasons.first(), Some(&subject.name));
-    let first = reasons.first();
-    let span = first
-        .and_then(|r| subject.span_of(&r.field))
-        .or(subject.origin.span);
-    let evidence = first.map_or_else(String::new, |r| {
-        let value = eval::get(&subject.attrs, &r.field).map_or_else(|| "none".to_owned(), display);
-        format!("{}={value}", r.field)
-    });
-    Finding {
-        code: rule.code.clone(),
-        rule: rule.name.clone(),
-        severity: rule.severity,
-        confidence: rule.confidence,
-        message,
-        violated_condition: reasons,
-        subject: subject.reference(),
-        location: Location {
-            path: subject.origin.path.clone(),
-            span,
-        },
-        evidence,
-        failure_class: rule.failure_class().to_owned(),
-        failure_mode: rule.failure_mode.clone(),
-        frameworks: rule.frameworks.clone(),
-        remediation: rule.remediation.clone(),
-        fingerprint: fingerprint(&[&rule.code, &subject.kind, &subject.id]),
-        suppressed: None,
-    }
+/// One rule's judgement of one subject: the violated leaves, and the severity and message
+/// that follow from them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// Index of the rule in `RuleSet::rules`.
+    pub rule: usize,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub message: String,
+    pub because: Vec<ViolatedCondition>,
 }
 
-fn secret_finding(
-    rule: &Rule,
-    detector: &Detector,
-    path: &str,
-    span: crate::model::Span,
-    m: &detect::SecretMatch,
-) -> (Subject, Finding) {
-    let redacted = redact(&m.secret);
-    let hash = sha256_hex(format!("{}\0{}", rule.code, m.secret).as_bytes());
-    let mut subject = Subject::new(
-        "secret",
-        &detector.provider,
-        format!("sha256:{}", &hash[..16]),
-        redacted.clone(),
-    );
-    subject
-        .set("detector", rule.code.clone())
-        .set("redacted", redacted.clone());
-    subject.set("length", m.secret.chars().count());
-    let mut evidence = redacted.clone();
-    if let Some(pair) = &detector.pair {
-        subject.set("paired", m.pair.is_some());
-        if let Some(found) = &m.pair {
-            evidence = format!("{redacted} + {}={}", pair.name, redact(found));
-        }
-    }
-    subject.origin.path = path.to_owned();
-    subject.origin.span = Some(span);
-    let (message, _) = rule.render(&subject.attrs, None, Some(&subject.name));
-    let confidence = if m.pair.is_some() {
-        Confidence::High
-    } else {
-        rule.confidence
-    };
-    let finding = Finding {
-        code: rule.code.clone(),
-        rule: rule.name.clone(),
-        severity: rule.severity,
-        confidence,
-        message,
-        violated_condition: vec![ViolatedCondition {
-            field: "text".to_owned(),
-            op: "matches".to_owned(),
-            expected: Value::String(detector.pattern.as_str().to_owned()),
-            actual: Value::String(redacted),
-            unit: None,
-        }],
-        subject: subject.reference(),
-        location: Location {
-            path: path.to_owned(),
-            span: Some(span),
-        },
-        evidence,
-        failure_class: rule.failure_class().to_owned(),
-        failure_mode: rule.failure_mode.clone(),
-        frameworks: rule.frameworks.clone(),
-        remediation: rule.remediation.clone(),
-        fingerprint: fingerprint(&[&rule.code, &hash, path]),
-        suppressed: None,
-    };
-    (subject, finding)
+/// A detector's match in a text.
+#[derive(Debug)]
+pub struct Detection<'r> {
+    pub code: &'r str,
+    pub provider: &'r str,
+    /// The name of the companion secret the rule pairs with, when it has one.
+    pub pair_name: Option<&'r str>,
+    /// The identity-key kind of the matched value, when it is an identifier.
+    pub identity: Option<KeyKind>,
+    pub found: SecretMatch,
 }
 
 /// A rule's documentation (`rules show`): plain text, or Markdown for `docs/rules/`.

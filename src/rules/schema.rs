@@ -141,6 +141,10 @@ pub(crate) struct RawDetector {
     /// A companion secret searched for near each match (an AWS key id's secret key).
     #[serde(default)]
     pub pair: Option<RawPair>,
+    /// The identity-key kind of the matched value when it is an identifier other inputs
+    /// know it by (`aws.access_key_id`), so correlation can join it to an export.
+    #[serde(default)]
+    pub identity: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,21 +1,54 @@
-//! Input adapters, one per format. An adapter claims a file by path and first bytes, and
-//! turns it into subjects: facts with the span each was read from. Adapters never decide
-//! what is bad, and nothing here knows about rules or reports.
+//! Input adapters, one per format. An adapter claims an input by path and first bytes and
+//! turns it into subjects: facts, each recorded with where it was read (a span it
+//! measured, or a route into the parsed document). Adapters never decide what is bad, never
+//! compute line numbers of routes, and know nothing about rules or reports.
 //!
 //! Adding a format: one file here, one line in `SOURCES`, and `fixtures/sources/<id>/`.
 
-pub(crate) mod aws_credential_report;
+pub(crate) mod aws;
 pub(crate) mod text;
 pub(crate) mod x509;
 
-use crate::model::Subject;
+use std::sync::{Arc, OnceLock};
 
-/// One input handed to an adapter.
-#[derive(Debug, Clone, Copy)]
+use crate::model::{LineIndex, Origin, Span, Subject};
+
+/// One input handed to the adapters that claimed it. Derived forms (line index, parsed
+/// document) are computed once, on first use, and shared by every adapter.
 pub struct Input<'a> {
-    /// The path as reported (relative to its scan root where possible).
-    pub path: &'a str,
+    /// The path as reported.
+    pub path: &'a Arc<str>,
     pub bytes: &'a [u8],
+    lines: OnceLock<LineIndex>,
+}
+
+impl<'a> Input<'a> {
+    pub fn new(path: &'a Arc<str>, bytes: &'a [u8]) -> Self {
+        Self {
+            path,
+            bytes,
+            lines: OnceLock::new(),
+        }
+    }
+
+    fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(self.bytes))
+    }
+
+    /// The span of bytes `start..end`.
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        self.lines().span(self.bytes, start, end)
+    }
+
+    /// 1-based line of byte `offset`.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        self.lines().position(self.bytes, offset).0
+    }
+
+    /// An origin in this input, for a new subject.
+    pub fn origin(&self) -> Origin {
+        Origin::new(Arc::clone(self.path))
+    }
 }
 
 /// Why an adapter could not read an input it had claimed (an input error, not a bug).
@@ -37,13 +70,13 @@ pub trait Source: Sync {
     fn id(&self) -> &'static str;
     /// Cheap claim from the path and the first bytes (up to 8 KiB); no parsing.
     fn sniff(&self, path: &str, head: &[u8]) -> bool;
-    /// Parses one input. An `Err` means nothing usable could be read from it.
-    fn extract(&self, input: &Input<'_>) -> Result<Extracted, SourceError>;
+    /// Reads one input into `out`. An `Err` means nothing usable could be read from it.
+    fn extract(&self, input: &Input<'_>, out: &mut Extracted) -> Result<(), SourceError>;
 }
 
 /// Every structured adapter, in the order they are offered a file. Text (secrets) is not
 /// in this list: every text file goes through the detectors (see `text`).
-pub static SOURCES: &[&dyn Source] = &[&aws_credential_report::CredentialReport, &x509::X509];
+pub static SOURCES: &[&dyn Source] = &[&aws::credential_report::CredentialReport, &x509::X509];
 
 /// The identifiers of all adapters, `text` included (fixture folders are named after them).
 pub fn source_ids() -> Vec<&'static str> {

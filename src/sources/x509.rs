@@ -12,8 +12,8 @@ use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
 use super::{Extracted, Input, Source, SourceError};
-use crate::governance::fingerprint::sha256_hex;
-use crate::model::{LineIndex, Span, Subject};
+use crate::model::time::format_time;
+use crate::model::{Anchor, Origin, Span, Subject, sha256_hex};
 
 pub(crate) struct X509;
 
@@ -32,18 +32,15 @@ impl Source for X509 {
         der || memchr::memmem::find(head, BEGIN.as_bytes()).is_some()
     }
 
-    fn extract(&self, input: &Input<'_>) -> Result<Extracted, SourceError> {
+    fn extract(&self, input: &Input<'_>, out: &mut Extracted) -> Result<(), SourceError> {
         let bytes = input.bytes;
-        let mut out = Extracted::default();
         if looks_like_der(bytes) {
-            let span = Span::line(1, 1);
-            let subject = certificate(bytes, input.path, span)
+            let subject = certificate(bytes, input.origin(), Span::line(1, 1))
                 .map_err(|e| SourceError(format!("DER certificate: {e}")))?;
             out.subjects.push(subject);
-            return Ok(out);
+            return Ok(());
         }
         let text = String::from_utf8_lossy(bytes);
-        let index = LineIndex::new(text.as_bytes());
         let mut rest = 0;
         while let Some(found) = text[rest..].find(BEGIN) {
             let start = rest + found;
@@ -55,7 +52,7 @@ impl Source for X509 {
                 rest = body_start;
                 continue;
             }
-            let (line, _) = index.position(text.as_bytes(), start);
+            let line = input.line_of(start);
             let Some(end_rel) = text[body_start..].find(END) else {
                 out.problems.push(format!(
                     "line {line}: certificate block has no END line (truncated?)"
@@ -69,7 +66,7 @@ impl Source for X509 {
                 body = body.replace("\\n", "").replace("\\r", "");
             }
             body.retain(|c| !c.is_ascii_whitespace());
-            let span = index.span(text.as_bytes(), start, end);
+            let span = input.span(start, end);
             let der = match STANDARD.decode(body.as_bytes()) {
                 Ok(der) => der,
                 Err(e) => {
@@ -79,15 +76,15 @@ impl Source for X509 {
                     continue;
                 }
             };
-            match certificate(&der, input.path, span) {
+            match certificate(&der, input.origin(), span) {
                 Ok(subject) => out.subjects.push(subject),
                 Err(e) => out.problems.push(format!("line {line}: {e}")),
             }
         }
         if out.subjects.is_empty() && !out.problems.is_empty() {
-            return Err(SourceError(out.problems.join("; ")));
+            return Err(SourceError(std::mem::take(&mut out.problems).join("; ")));
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -97,7 +94,7 @@ fn looks_like_der(bytes: &[u8]) -> bool {
     bytes.first() == Some(&0x30) && bytes.get(1).is_some_and(|b| (0x81..=0x84).contains(b))
 }
 
-fn certificate(der: &[u8], path: &str, span: Span) -> Result<Subject, String> {
+fn certificate(der: &[u8], origin: Origin, span: Span) -> Result<Subject, String> {
     let (_, cert) = X509Certificate::from_der(der)
         .map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
     let subject_dn = cert.subject().to_string();
@@ -114,8 +111,8 @@ fn certificate(der: &[u8], path: &str, span: Span) -> Result<Subject, String> {
         format!("sha256:{}", sha256_hex(der)),
         name,
     );
-    subject.origin.path = path.to_owned();
-    subject.origin.span = Some(span);
+    subject.origin = origin;
+    subject.origin.whole = Some(Anchor::At(span));
     let (key_algorithm, key_size) = match cert.public_key().parsed() {
         Ok(PublicKey::RSA(rsa)) => ("RSA", rsa.key_size()),
         Ok(key @ PublicKey::EC(_)) => ("EC", key.key_size()),
@@ -150,7 +147,7 @@ fn certificate(der: &[u8], path: &str, span: Span) -> Result<Subject, String> {
                 .collect()
         })
         .unwrap_or_default();
-    let time = |t: x509_parser::time::ASN1Time| crate::rules::format_time(t.to_datetime());
+    let time = |t: x509_parser::time::ASN1Time| format_time(t.to_datetime());
     subject
         .set("subject", subject_dn.clone())
         .set(
@@ -199,19 +196,18 @@ fn signature(oid: &str) -> (String, &'static str) {
 mod tests {
     use super::*;
 
-    fn extract(text: &str) -> Extracted {
-        X509.extract(&Input {
-            path: "x.pem",
-            bytes: text.as_bytes(),
-        })
-        .unwrap_or_default()
+    fn extract(text: &str) -> Result<Extracted, SourceError> {
+        let path: std::sync::Arc<str> = "x.pem".into();
+        let mut out = Extracted::default();
+        X509.extract(&Input::new(&path, text.as_bytes()), &mut out)?;
+        Ok(out)
     }
 
     #[test]
     fn mentions_of_the_marker_are_not_blocks() {
         let code =
             "let re = Regex::new(\"-----BEGIN CERTIFICATE-----(.*)-----END CERTIFICATE-----\");\n";
-        let out = extract(code);
+        let out = extract(code).expect("a mention is not an error");
         assert!(
             out.subjects.is_empty() && out.problems.is_empty(),
             "{:?}",
@@ -226,9 +222,9 @@ mod tests {
             "/fixtures/sources/x509/expiring-soon.pem"
         ))
         .unwrap();
-        let out = extract(&format!("0 leading text\n{pem}"));
+        let out = extract(&format!("0 leading text\n{pem}")).expect("read as PEM, not DER");
         assert_eq!(out.subjects.len(), 1, "{:?}", out.problems);
-        assert_eq!(out.subjects[0].origin.span.unwrap().line, 2);
+        assert_eq!(out.subjects[0].origin.span().unwrap().line, 2);
     }
 
     #[test]
@@ -242,7 +238,7 @@ mod tests {
             "{{\"cert\": \"{}\"}}\n",
             pem.trim_end().replace('\n', "\\n")
         );
-        let out = extract(&escaped);
+        let out = extract(&escaped).expect("escaped PEM is read");
         assert_eq!(out.subjects.len(), 1, "{:?}", out.problems);
         assert_eq!(out.subjects[0].name, "billing.example.test");
     }

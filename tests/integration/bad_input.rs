@@ -255,17 +255,15 @@ fn adapters_survive_mutated_inputs() {
                 }
             }
             for source in nhiscan::sources::SOURCES {
-                let _ignored = source.extract(&nhiscan::sources::Input {
-                    path: "mutated.pem",
-                    bytes: &bytes,
-                });
-                let _ignored = source.extract(&nhiscan::sources::Input {
-                    path: "mutated.csv",
-                    bytes: &bytes,
-                });
+                for path in ["mutated.pem", "mutated.csv", "mutated.json"] {
+                    let path: std::sync::Arc<str> = path.into();
+                    let mut out = nhiscan::sources::Extracted::default();
+                    let _ignored =
+                        source.extract(&nhiscan::sources::Input::new(&path, &bytes), &mut out);
+                }
             }
             let text = String::from_utf8_lossy(&bytes);
-            let _ignored = rules.detect("mutated", &text, 0);
+            let _ignored = rules.detect(&text);
         }
     }
 }

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::{Extracted, Input, Source, SourceError};
-use crate::model::{Span, Subject};
+use crate::model::{Anchor, Origin, Span, Subject, redact};
+use crate::sources::{Extracted, Input, Source, SourceError};
 
 pub(crate) struct CredentialReport;
 
@@ -46,7 +46,7 @@ impl Source for CredentialReport {
         path.to_ascii_lowercase().ends_with(".csv") && head.starts_with(b"user,arn,")
     }
 
-    fn extract(&self, input: &Input<'_>) -> Result<Extracted, SourceError> {
+    fn extract(&self, input: &Input<'_>, out: &mut Extracted) -> Result<(), SourceError> {
         let bytes = input
             .bytes
             .strip_prefix(b"\xEF\xBB\xBF")
@@ -68,12 +68,13 @@ impl Source for CredentialReport {
                 .zip(HEADER)
                 .position(|(a, b)| a != b.as_bytes())
                 .map_or_else(String::new, |i| {
-                    format!(
-                        "; column {} is `{}`, expected `{}`",
-                        i + 1,
-                        String::from_utf8_lossy(&header[i]),
-                        HEADER[i]
-                    )
+                    let cell = String::from_utf8_lossy(&header[i]);
+                    let shown = if HEADER.contains(&&*cell) {
+                        cell.into_owned()
+                    } else {
+                        redact(&cell)
+                    };
+                    format!("; column {} is `{shown}`, expected `{}`", i + 1, HEADER[i])
                 });
             return Err(SourceError(format!(
                 "not an AWS credential report: header has {} columns, expected the 22 of AWS's format{differs}",
@@ -81,7 +82,6 @@ impl Source for CredentialReport {
             )));
         }
         let lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
-        let mut out = Extracted::default();
         for record in records {
             let record = match record {
                 Ok(r) => r,
@@ -107,9 +107,9 @@ impl Source for CredentialReport {
                 record: &record,
                 spans: column_spans(raw_line, u32::try_from(line).unwrap_or(u32::MAX)),
             };
-            out.subjects.extend(row.subjects(input.path));
+            out.subjects.extend(row.subjects(&input.origin()));
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -170,7 +170,7 @@ impl Row<'_> {
         subject.set_at(attr, self.value(column), self.span(column));
     }
 
-    fn subjects(&self, path: &str) -> Vec<Subject> {
+    fn subjects(&self, origin: &Origin) -> Vec<Subject> {
         let user = self.text("user");
         let arn = self.text("arn");
         let is_root = user == ROOT;
@@ -196,8 +196,8 @@ impl Row<'_> {
                 format!("{arn}#key{slot}"),
                 user.clone(),
             );
-            key.origin.path = path.to_owned();
-            key.origin.span = Some(whole);
+            key.origin = origin.clone();
+            key.origin.whole = Some(Anchor::At(whole));
             key.set("user", user.clone())
                 .set("arn", arn.clone())
                 .set("key_slot", slot)
@@ -215,8 +215,8 @@ impl Row<'_> {
             out.push(key);
         }
         let mut account = Subject::new("aws.iam_user", "aws", arn.clone(), user.clone());
-        account.origin.path = path.to_owned();
-        account.origin.span = Some(whole);
+        account.origin = origin.clone();
+        account.origin.whole = Some(Anchor::At(whole));
         account
             .set_at("user", user, self.span("user"))
             .set_at("arn", arn, self.span("arn"));
@@ -253,10 +253,10 @@ mod tests {
     use super::*;
 
     fn extract(text: &str) -> Result<Extracted, SourceError> {
-        CredentialReport.extract(&Input {
-            path: "r.csv",
-            bytes: text.as_bytes(),
-        })
+        let path: std::sync::Arc<str> = "r.csv".into();
+        let mut out = Extracted::default();
+        CredentialReport.extract(&Input::new(&path, text.as_bytes()), &mut out)?;
+        Ok(out)
     }
 
     #[test]
@@ -282,7 +282,7 @@ mod tests {
         let key = &out.subjects[1];
         assert_eq!(key.attrs["status"], "Active");
         assert_eq!(key.attrs["last_used"], Value::Null);
-        let span = key.origin.attrs["last_rotated"];
+        let span = key.origin.span_of("last_rotated").unwrap();
         assert_eq!((span.line, span.column), (2, 84));
         assert_eq!(out.subjects[0].attrs["active_access_keys"], 1);
     }
@@ -291,6 +291,12 @@ mod tests {
     fn wrong_header_is_an_error_and_short_rows_are_problems() {
         let err = extract("user,arn,password_enabled\nx,y,z\n").unwrap_err();
         assert!(err.0.contains("header has 3 columns"), "{err}");
+        let token = "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";
+        let err = extract(&format!("user,arn,{token}\nx,y,z\n")).unwrap_err();
+        assert!(
+            err.0.contains("column 3 is `ghp_…NzlX`") && !err.0.contains(token),
+            "a header cell is quoted redacted: {err}"
+        );
         let out = extract(&format!("{}\nsvc,arn,2024", HEADER.join(","))).unwrap();
         assert!(out.subjects.is_empty());
         assert_eq!(

@@ -1,21 +1,15 @@
-//! Enumerates the files under the roots: sorted (so output never depends on thread timing),
-//! `.git/` internals skipped, `--exclude` globs applied, symlinks followed only on request
-//! (with loop detection). Reading is the scanner's job.
+//! Enumerates the files under the roots as blobs: sorted (so output never depends on
+//! thread timing), `.git/` internals skipped, `--exclude` globs applied, symlinks followed
+//! only on request (with loop detection). A root that is a FIFO or a device (`<(cmd)`,
+//! `/dev/stdin`) is one blob read as a stream; `-` is standard input. Reading is the
+//! extract stage's job.
 
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use super::Blob;
 use crate::model::{InputError, InputErrorKind};
-
-/// A file to scan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
-    /// Where to read it.
-    pub path: PathBuf,
-    /// How to report it: the root as given joined with the path under it, `/`-separated.
-    pub display: String,
-}
 
 #[derive(Debug, Clone)]
 pub struct WalkOptions {
@@ -49,10 +43,14 @@ pub(crate) fn display_path(path: &Path) -> String {
 }
 
 /// Every file under `roots`, in order, and what could not be walked.
-pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> (Vec<Candidate>, Vec<InputError>) {
+pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> (Vec<Blob>, Vec<InputError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for root in roots {
+        if root.as_os_str() == "-" {
+            files.push(Blob::stdin());
+            continue;
+        }
         let walker = walkdir::WalkDir::new(root)
             .follow_links(options.follow_symlinks)
             .sort_by_file_name()
@@ -69,11 +67,12 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> (Vec<Candidate>, Vec<In
             });
         for entry in walker {
             match entry {
-                Ok(entry) if entry.file_type().is_file() => {
-                    files.push(Candidate {
-                        display: display_path(entry.path()),
-                        path: entry.into_path(),
-                    });
+                Ok(entry)
+                    if entry.file_type().is_file()
+                        || (entry.depth() == 0 && !entry.file_type().is_dir()) =>
+                {
+                    let display = display_path(entry.path());
+                    files.push(Blob::file(entry.into_path(), display));
                 }
                 Ok(_) => {}
                 Err(e) => {

@@ -1,0 +1,93 @@
+//! What gets scanned: blobs of bytes with their provenance. A blob is a file under a root,
+//! standard input (`-`), or (for git history) a blob seen at one or more commits and paths;
+//! the stages after reading only see the path it is reported under.
+
+pub mod fs;
+
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blob {
+    /// How to read it.
+    pub content: Content,
+    /// Where it was seen; the first place names it in reports.
+    pub seen: Vec<Provenance>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    /// A file, read when its turn comes (also FIFOs and devices given as roots).
+    File(PathBuf),
+    /// Standard input (`nhiscan scan -`).
+    Stdin,
+    /// Bytes already in memory (a git blob).
+    Bytes(Arc<[u8]>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Provenance {
+    /// A path as reported: the root as given joined with the path below it.
+    Path(String),
+    /// A path at a commit.
+    Commit { commit: String, path: String },
+}
+
+impl Blob {
+    pub fn file(path: PathBuf, display: String) -> Self {
+        Self {
+            content: Content::File(path),
+            seen: vec![Provenance::Path(display)],
+        }
+    }
+
+    pub fn stdin() -> Self {
+        Self {
+            content: Content::Stdin,
+            seen: vec![Provenance::Path("-".to_owned())],
+        }
+    }
+
+    /// The path it is reported under.
+    pub fn display(&self) -> &str {
+        match self.seen.first() {
+            Some(Provenance::Path(path) | Provenance::Commit { path, .. }) => path,
+            None => "",
+        }
+    }
+
+    /// Opens the content for reading, with its size when known in advance.
+    pub fn open(&self) -> io::Result<(Box<dyn Read + '_>, Option<u64>)> {
+        match &self.content {
+            Content::File(path) => {
+                let file = std::fs::File::open(path)?;
+                let metadata = file.metadata()?;
+                let size = metadata.is_file().then_some(metadata.len());
+                Ok((Box::new(file), size))
+            }
+            Content::Stdin => Ok((Box::new(io::stdin().lock()), None)),
+            Content::Bytes(bytes) => Ok((Box::new(&bytes[..]), Some(bytes.len() as u64))),
+        }
+    }
+}
+
+/// Reads at most `limit` bytes (a file that grows while it is read stops there); the flag
+/// says whether there was more.
+pub fn read_bounded(
+    reader: &mut dyn Read,
+    limit: u64,
+    hint: Option<u64>,
+) -> io::Result<(Vec<u8>, bool)> {
+    let capacity = hint.unwrap_or(0).min(limit).min(64 << 20);
+    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    let more = bytes.len() as u64 > limit;
+    if more {
+        bytes.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    }
+    Ok((bytes, more))
+}

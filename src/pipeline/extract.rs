@@ -1,0 +1,246 @@
+//! Extract: one blob at a time (in parallel, by the caller), read it once, hand it to every
+//! adapter that claims it, and run the detectors over its text. The result is facts only:
+//! subjects (secrets among them) and input errors. Nothing is judged here.
+
+use std::io::Read;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use crate::inputs::{Blob, read_bounded};
+use crate::model::{
+    Anchor, InputError, InputErrorKind, KeyKind, Origin, SecretFacts, Span, Subject,
+};
+use crate::rules::{Detection, RuleSet};
+use crate::sources::{Extracted, Input, SOURCES, Source, text};
+
+/// Bytes read at the start of a file to pick adapters and detect binary content.
+const HEAD: usize = 8192;
+/// Chunk size and overlap when a file is too large to read whole.
+const CHUNK: usize = 8 << 20;
+const OVERLAP_LINES: usize = 64;
+
+/// What one blob gave.
+#[derive(Debug, Default)]
+pub(crate) struct BlobFacts {
+    pub subjects: Vec<Subject>,
+    pub errors: Vec<InputError>,
+    /// Whether the content was read to its end (and `bytes` of it).
+    pub scanned: bool,
+    pub bytes: u64,
+    pub binary: bool,
+    pub too_large: bool,
+    pub sources: Vec<&'static str>,
+}
+
+/// Extracts one blob; a panic in an adapter becomes an input error, never a crash.
+pub(crate) fn extract(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
+    catch_unwind(AssertUnwindSafe(|| {
+        extract_blob(blob, rules, max_file_size)
+    }))
+    .unwrap_or_else(|_| BlobFacts {
+        errors: vec![InputError::new(
+            blob.display(),
+            InputErrorKind::Parse,
+            "internal error while reading this file (a bug in nhiscan; please report it)",
+        )],
+        ..BlobFacts::default()
+    })
+}
+
+fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
+    let mut facts = BlobFacts::default();
+    let path: Arc<str> = Arc::from(blob.display());
+    let io_error = |e: std::io::Error| InputError::new(&*path, InputErrorKind::Io, e.to_string());
+    let (mut reader, size) = match blob.open() {
+        Ok(opened) => opened,
+        Err(e) => {
+            facts.errors.push(io_error(e));
+            return facts;
+        }
+    };
+    if size.is_some_and(|size| size > max_file_size) {
+        return extract_large(reader, Vec::new(), &path, rules, facts);
+    }
+    let (bytes, more) = match read_bounded(&mut reader, max_file_size, size) {
+        Ok(read) => read,
+        Err(e) => {
+            facts.errors.push(io_error(e));
+            return facts;
+        }
+    };
+    if more {
+        return extract_large(reader, bytes, &path, rules, facts);
+    }
+    facts.scanned = true;
+    facts.bytes = bytes.len() as u64;
+    let head = &bytes[..bytes.len().min(HEAD)];
+    let binary = text::is_binary(head);
+    let claimed: Vec<&dyn Source> = SOURCES
+        .iter()
+        .copied()
+        .filter(|s| s.sniff(&path, head))
+        .collect();
+    let input = Input::new(&path, &bytes);
+    for source in &claimed {
+        facts.sources.push(source.id());
+        let mut out = Extracted::default();
+        let result = source.extract(&input, &mut out);
+        let problems = out.problems.into_iter().chain(result.err().map(|e| e.0));
+        for problem in problems {
+            facts.errors.push(InputError {
+                source: Some(source.id().to_owned()),
+                ..InputError::new(&*path, InputErrorKind::Parse, problem)
+            });
+        }
+        facts.subjects.extend(out.subjects);
+    }
+    if binary {
+        facts.binary = claimed.is_empty();
+        return facts;
+    }
+    facts.sources.push(text::ID);
+    let (decoded, invalid_at) = text::decode(&bytes);
+    if let Some(offset) = invalid_at {
+        facts.errors.push(InputError::new(
+            &*path,
+            InputErrorKind::Encoding,
+            format!(
+                "invalid UTF-8 at byte {offset}; the rest was scanned with replacement characters"
+            ),
+        ));
+    }
+    let text_input = Input::new(&path, decoded.as_bytes());
+    for detection in rules.detect(&decoded) {
+        let span = text_input.span(detection.found.start, detection.found.end);
+        facts
+            .subjects
+            .push(secret_subject(&detection, text_input.origin(), span));
+    }
+    facts
+}
+
+/// A `secret` subject for a detector's match: the redacted value and a keyed hash, never
+/// the value itself.
+fn secret_subject(detection: &Detection<'_>, origin: Origin, span: Span) -> Subject {
+    let found = &detection.found;
+    let redacted = found.secret.redacted();
+    let hash = found.secret.keyed_hash();
+    let mut subject = Subject::new(
+        "secret",
+        detection.provider,
+        format!("hmac-sha256:{}", &hash[..16]),
+        redacted.clone(),
+    );
+    subject
+        .set("detector", detection.code)
+        .set("redacted", redacted.clone())
+        .set("length", found.secret.len());
+    if detection.pair_name.is_some() {
+        subject.set("paired", found.pair.is_some());
+    }
+    subject.add_key(KeyKind::SecretHash, hash.clone());
+    if let Some(kind) = detection.identity {
+        subject.add_key(kind, found.secret.expose());
+    }
+    subject.secret = Some(SecretFacts {
+        detector: detection.code.to_owned(),
+        redacted,
+        hash,
+        pair: detection
+            .pair_name
+            .zip(found.pair.as_ref())
+            .map(|(name, pair)| (name.to_owned(), pair.redacted())),
+    });
+    subject.origin = origin;
+    subject.origin.whole = Some(Anchor::At(span));
+    subject
+}
+
+/// A file over `--max-file-size` (or a stream that turned out to be): structured adapters
+/// would need it whole, so they are skipped (and that is reported); the detectors read it
+/// in chunks of whole lines. `read` holds what was already read of it.
+fn extract_large(
+    mut rest: Box<dyn Read + '_>,
+    read: Vec<u8>,
+    path: &Arc<str>,
+    rules: &RuleSet,
+    mut facts: BlobFacts,
+) -> BlobFacts {
+    facts.too_large = true;
+    let mut head = read;
+    if head.len() < HEAD {
+        let want = (HEAD - head.len()) as u64;
+        if let Err(e) = (&mut rest).take(want).read_to_end(&mut head) {
+            facts
+                .errors
+                .push(InputError::new(&**path, InputErrorKind::Io, e.to_string()));
+            return facts;
+        }
+    }
+    if text::is_binary(&head[..head.len().min(HEAD)]) {
+        facts.binary = true;
+        return facts;
+    }
+    let claimed: Vec<&str> = SOURCES
+        .iter()
+        .filter(|s| s.sniff(path, &head[..head.len().min(HEAD)]))
+        .map(|s| s.id())
+        .collect();
+    if !claimed.is_empty() {
+        facts.errors.push(InputError::new(
+            &**path,
+            InputErrorKind::TooLarge,
+            format!(
+                "over --max-file-size; not parsed as {} (only scanned for secrets)",
+                claimed.join(", ")
+            ),
+        ));
+    }
+    facts.sources.push(text::ID);
+    let reader = std::io::Cursor::new(head).chain(rest);
+    let mut invalid_at = None;
+    let mut consumed = 0_u64;
+    let mut subjects = Vec::new();
+    let outcome = text::for_each_chunk(
+        reader,
+        CHUNK,
+        OVERLAP_LINES,
+        |chunk, line_offset, overlap| {
+            let (decoded, invalid) = text::decode(chunk);
+            if invalid_at.is_none() {
+                invalid_at = invalid.map(|i| consumed + i as u64);
+            }
+            consumed += chunk.len() as u64;
+            let input = Input::new(path, decoded.as_bytes());
+            for detection in rules.detect(&decoded) {
+                let mut span = input.span(detection.found.start, detection.found.end);
+                if span.line <= overlap {
+                    continue;
+                }
+                span.line += line_offset;
+                span.end_line += line_offset;
+                subjects.push(secret_subject(&detection, input.origin(), span));
+            }
+        },
+    );
+    facts.subjects = subjects;
+    match outcome {
+        Ok(()) => {
+            facts.scanned = true;
+            facts.bytes = consumed;
+        }
+        Err(e) => facts
+            .errors
+            .push(InputError::new(&**path, InputErrorKind::Io, e.to_string())),
+    }
+    if let Some(offset) = invalid_at {
+        facts.errors.push(InputError::new(
+            &**path,
+            InputErrorKind::Encoding,
+            format!(
+                "invalid UTF-8 near byte {offset}; the rest was scanned with replacement characters"
+            ),
+        ));
+    }
+    facts
+}

@@ -1,0 +1,96 @@
+//! The scan, stage by stage, data flowing down the page:
+//!
+//! ```text
+//! blobs ─extract (per blob, parallel)─▶ subjects + input errors
+//!       ─correlate (all subjects)─────▶ subjects joined by identity key
+//!       ─judge (per subject, parallel)▶ verdicts
+//!       ─assemble─────────────────────▶ findings (spans, evidence, fingerprints)
+//!       ─govern───────────────────────▶ findings with suppressions and owners
+//!       ─▶ ScanResult, which `report::v1` turns into the document
+//! ```
+//!
+//! Each stage is its own module with one entry; only this one knows their order. Results
+//! are collected, then sorted, so output never depends on the thread count.
+
+mod assemble;
+mod correlate;
+mod extract;
+mod judge;
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use time::OffsetDateTime;
+
+use crate::governance::Governance;
+use crate::inputs::Blob;
+use crate::model::{Finding, InputError, Subject};
+use crate::rules::RuleSet;
+
+/// What a scan needs besides its inputs and rules.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub max_file_size: u64,
+    /// "Today" for every age computation.
+    pub now: OffsetDateTime,
+    pub governance: Governance,
+}
+
+/// Everything a scan produced, in report order.
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    pub findings: Vec<Finding>,
+    /// Every subject seen (the inventory), findings or not.
+    pub subjects: Vec<Subject>,
+    pub errors: Vec<InputError>,
+    pub stats: Stats,
+}
+
+/// Counts of what was read.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    pub files_binary: u64,
+    pub files_too_large: u64,
+    pub files_by_source: BTreeMap<&'static str, u64>,
+}
+
+/// Runs every stage over `blobs` on the current rayon pool.
+pub fn run(blobs: &[Blob], rules: &RuleSet, options: &Options) -> ScanResult {
+    let facts: Vec<extract::BlobFacts> = blobs
+        .par_iter()
+        .map(|blob| extract::extract(blob, rules, options.max_file_size))
+        .collect();
+    let mut result = ScanResult::default();
+    for blob in facts {
+        let stats = &mut result.stats;
+        if blob.binary {
+            stats.files_binary += 1;
+        } else if blob.scanned {
+            stats.files_scanned += 1;
+            stats.bytes_scanned += blob.bytes;
+        }
+        stats.files_too_large += u64::from(blob.too_large);
+        for source in blob.sources {
+            *stats.files_by_source.entry(source).or_default() += 1;
+        }
+        result.subjects.extend(blob.subjects);
+        result.errors.extend(blob.errors);
+    }
+    result.subjects.sort_by_cached_key(|s| {
+        (
+            s.origin.path.clone(),
+            s.origin.span(),
+            s.kind.clone(),
+            s.id.clone(),
+        )
+    });
+    result.errors.sort();
+
+    correlate::correlate(&mut result.subjects, options.now);
+    let verdicts = judge::judge(&result.subjects, rules, options.now);
+    result.findings = assemble::assemble(&result.subjects, verdicts, rules);
+    options.governance.apply(&mut result.findings);
+    result
+}

@@ -1,0 +1,3 @@
+//! AWS IAM exports read offline: the credential report and `aws iam list-access-keys`.
+
+pub(crate) mod credential_report;

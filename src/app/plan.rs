@@ -131,7 +131,7 @@ fn check_roots(paths: &[PathBuf]) -> miette::Result<()> {
                         path.display()
                     )
                 })?;
-        } else {
+        } else if metadata.is_file() {
             std::fs::File::open(path)
                 .into_diagnostic()
                 .wrap_err_with(|| {

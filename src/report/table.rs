@@ -19,11 +19,7 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         .iter()
         .filter(|f| f.suppressed.is_none())
         .collect();
-    findings.sort_by(|a, b| {
-        a.location
-            .cmp(b.location)
-            .then_with(|| a.code.cmp(b.code))
-    });
+    findings.sort_by(|a, b| a.location.cmp(b.location).then_with(|| a.code.cmp(b.code)));
     for group in findings.chunk_by(|a, b| a.location.path == b.location.path) {
         writeln!(out, "{}", group[0].location.path)?;
         let mut table = new_table(["line", "severity", "code", "finding"]);

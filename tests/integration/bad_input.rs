@@ -154,38 +154,106 @@ fn dangling_symlink_is_an_error_and_loops_are_detected() {
     assert_eq!(located(&followed), only_key, "the loop is not walked twice");
 }
 
+/// Runs unprivileged (as `nobody` through `setpriv` when the tests run as root), so the
+/// locked file really cannot be opened.
 #[cfg(unix)]
 #[test]
 fn unreadable_file_is_an_error() {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let locked = dir.path().join("locked.env");
     std::fs::write(&locked, "x").unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-    std::fs::write(
-        dir.path().join("open.env"),
-        "AWS_ACCESS_KEY_ID=AKIAZ7RTQ2MXGH5KPL4Q\n",
-    )
-    .unwrap();
-    let report = scan(&[dir.path().to_str().unwrap(), "--format", "json"]).json();
+    let open = dir.path().join("open.env");
+    std::fs::write(&open, "AWS_ACCESS_KEY_ID=AKIAZ7RTQ2MXGH5KPL4Q\n").unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = crate::common::nhiscan_unprivileged()
+        .args(["scan", "--now", crate::common::NOW, "--format", "json"])
+        .args([dir.path()])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
     assert_eq!(report["findings"][0]["code"], "SEC001");
-    if std::fs::read(&locked).is_err() {
-        let error = error_for(&report, "locked.env");
-        assert_eq!(error["kind"], "io");
-        assert!(
-            error["reason"]
-                .as_str()
-                .unwrap()
-                .contains("ermission denied"),
-            "{error}"
-        );
-    } else {
-        assert_eq!(
-            report["errors"],
-            Value::Array(vec![]),
-            "running as root: the file is readable"
-        );
-    }
+    let error = error_for(&report, "locked.env");
+    assert_eq!(error["kind"], "io");
+    assert!(
+        error["reason"]
+            .as_str()
+            .unwrap()
+            .contains("ermission denied"),
+        "{error}"
+    );
+    assert_eq!(
+        report["errors"].as_array().unwrap().len(),
+        1,
+        "{}",
+        report["errors"]
+    );
+}
+
+/// A root the user cannot read is a usage error (exit 2), not a clean scan.
+#[cfg(unix)]
+#[test]
+fn unreadable_root_file_exits_2() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let locked = dir.path().join("locked.env");
+    std::fs::write(&locked, "AWS_ACCESS_KEY_ID=AKIAZ7RTQ2MXGH5KPL4Q\n").unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let run = crate::common::nhiscan_unprivileged()
+        .args(["scan", "--now", crate::common::NOW])
+        .args([&locked])
+        .run();
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("the file cannot be read"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// `scan -` reads standard input, and the finding is reported at `-`.
+#[test]
+fn stdin_is_scanned_when_the_root_is_a_dash() {
+    let run = crate::common::nhiscan()
+        .args(["scan", "-", "--now", crate::common::NOW, "--format", "json"])
+        .stdin(b"# deploy\nexport AWS_ACCESS_KEY_ID=AKIAZ7RTQ2MXGH5KPL4Q\n")
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    let finding = &report["findings"][0];
+    assert_eq!(finding["code"], "SEC001");
+    assert_eq!(finding["location"]["path"], "-");
+    assert_eq!(finding["location"]["line"], 2);
+    assert_eq!(report["scan"]["files_scanned"], 1);
+}
+
+/// A root that is a FIFO (`nhiscan scan <(git show HEAD:.env)`) is read as a stream, not
+/// skipped as "not a file".
+#[cfg(unix)]
+#[test]
+fn a_fifo_root_is_read_as_a_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("env.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        std::fs::write(
+            writer_path,
+            "GITHUB_TOKEN=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\n",
+        )
+    });
+    let run = scan(&[fifo.to_str().unwrap(), "--format", "json"]);
+    writer.join().unwrap().unwrap();
+    let report = run.json();
+    assert_eq!(report["findings"][0]["code"], "SEC003", "{}", run.stdout);
+    assert_eq!(report["scan"]["files_scanned"], 1);
 }
 
 /// Mutates every fixture many times (truncations, byte flips, splices) and hands each

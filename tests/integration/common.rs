@@ -38,10 +38,36 @@ pub(crate) fn root() -> PathBuf {
 /// A builder for one run of `nhiscan`.
 pub(crate) struct Nhiscan {
     command: std::process::Command,
+    stdin: Option<Vec<u8>>,
 }
 
 pub(crate) fn nhiscan() -> Nhiscan {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_nhiscan"));
+    harness(std::process::Command::new(env!("CARGO_BIN_EXE_nhiscan")))
+}
+
+/// `nhiscan` as an unprivileged user: when the tests run as root (as CI does), through
+/// `setpriv` as `nobody`, so that a permission error really happens.
+pub(crate) fn nhiscan_unprivileged() -> Nhiscan {
+    let uid = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .expect("id runs");
+    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        let mut command = std::process::Command::new("setpriv");
+        command.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            env!("CARGO_BIN_EXE_nhiscan"),
+        ]);
+        harness(command)
+    } else {
+        nhiscan()
+    }
+}
+
+fn harness(mut command: std::process::Command) -> Nhiscan {
     command
         .current_dir(root())
         .env("NO_COLOR", "1")
@@ -53,7 +79,10 @@ pub(crate) fn nhiscan() -> Nhiscan {
             command.env_remove(key);
         }
     }
-    Nhiscan { command }
+    Nhiscan {
+        command,
+        stdin: None,
+    }
 }
 
 /// `nhiscan scan --now NOW <args>`.
@@ -76,12 +105,52 @@ impl Nhiscan {
         self
     }
 
+    /// Bytes to feed on standard input (otherwise it is empty).
+    pub(crate) fn stdin(mut self, bytes: &[u8]) -> Self {
+        self.stdin = Some(bytes.to_vec());
+        self
+    }
+
+    /// Runs to completion; a run that takes over two minutes is killed and fails the test
+    /// (a hang must not stall CI).
     pub(crate) fn run(mut self) -> Run {
-        let output = self.command.output().expect("the binary runs");
+        use std::io::{Read as _, Write as _};
+        use std::process::Stdio;
+        self.command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = self.command.spawn().expect("the binary runs");
+        let input = self.stdin.take().unwrap_or_default();
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        let feeder = std::thread::spawn(move || {
+            let _reader_may_stop_early = pipe.write_all(&input);
+        });
+        let drain = |mut from: Box<dyn std::io::Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _partial_output_is_still_reported = from.read_to_end(&mut bytes);
+                bytes
+            })
+        };
+        let stdout = drain(Box::new(child.stdout.take().expect("stdout is piped")));
+        let stderr = drain(Box::new(child.stderr.take().expect("stderr is piped")));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("the binary can be waited for") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _already_gone = child.kill();
+                panic!("nhiscan did not finish within two minutes");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        feeder.join().expect("stdin feeder");
         Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout.join().expect("stdout reader")).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr.join().expect("stderr reader")).into_owned(),
         }
     }
 }

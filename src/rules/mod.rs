@@ -2,11 +2,15 @@
 //! rules (`eval`), finding secrets in text with detector rules (`detect`), and each rule's
 //! self-test (`selftest`). Nothing here knows about input formats or report formats.
 
+mod compile;
 mod detect;
+mod docs;
 mod eval;
 mod load;
+mod overrides;
 mod schema;
 mod selftest;
+mod validate;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -14,6 +18,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 pub use crate::diag::{LoadError, Problem};
+pub use docs::docs;
 pub(crate) use eval::format_time;
 pub use load::{BUILTIN_POLICY_VERSION, Builtin, RuleSources, load};
 
@@ -349,75 +354,4 @@ fn secret_finding(
         suppressed: None,
     };
     (subject, finding)
-}
-
-/// A rule's documentation (`rules show`): plain text, or Markdown for `docs/rules/`.
-pub fn docs(rule: &Rule, markdown: bool) -> String {
-    let params = if rule.params.is_empty() {
-        "none".to_owned()
-    } else {
-        rule.params
-            .iter()
-            .map(|(k, v)| format!("{k} = {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let (positive, negative) = rule.example_counts();
-    let fields = [
-        ("severity", rule.severity.to_string()),
-        ("type", rule.rule_type().to_owned()),
-        ("subject", rule.subject_kind().to_owned()),
-        ("failure class", rule.failure_class().to_owned()),
-        ("failure mode", rule.failure_mode.clone()),
-        ("frameworks", rule.frameworks.join(", ")),
-        ("parameters", params),
-        (
-            "examples",
-            format!("{positive} that must violate, {negative} that must pass"),
-        ),
-    ];
-    let mut out = String::new();
-    if markdown {
-        out.push_str(&format!("# {} {}\n\n", rule.code, rule.name));
-        if !rule.description.is_empty() {
-            out.push_str(&format!("{}\n\n", rule.description.trim()));
-        }
-        out.push_str("| | |\n|---|---|\n");
-        for (k, v) in fields {
-            out.push_str(&format!("| {k} | {v} |\n"));
-        }
-        out.push_str(&format!(
-            "\n## Remediation\n\n{}\n",
-            rule.remediation.trim()
-        ));
-        if !rule.references.is_empty() {
-            out.push_str("\n## References\n\n");
-            for r in &rule.references {
-                out.push_str(&format!("- <{r}>\n"));
-            }
-        }
-        out.push_str(&format!(
-            "\n## Definition\n\n`{}`\n\n```yaml\n{}\n```\n",
-            rule.path,
-            rule.text.trim_end()
-        ));
-    } else {
-        out.push_str(&format!("{} {}\n\n", rule.code, rule.name));
-        if !rule.description.is_empty() {
-            out.push_str(&format!("{}\n\n", rule.description.trim()));
-        }
-        for (k, v) in fields {
-            out.push_str(&format!("{k:>14}: {v}\n"));
-        }
-        out.push_str(&format!("\nremediation: {}\n", rule.remediation.trim()));
-        for r in &rule.references {
-            out.push_str(&format!("reference: {r}\n"));
-        }
-        out.push_str(&format!(
-            "\ndefinition ({}):\n{}\n",
-            rule.path,
-            rule.text.trim_end()
-        ));
-    }
-    out
 }

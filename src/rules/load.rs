@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use super::overrides::{self, RuleOverrides};
 use super::schema::RawRule;
-use super::{Rule, RuleSet, compile, overrides, selftest, validate};
-use crate::config::Config;
+use super::{Rule, RuleSet, compile, selftest, validate};
 use crate::diag::{LoadError, Problem, SourceFile};
 
 /// The policy version of the built-in catalog; a config's `policy_version` replaces it.
@@ -27,8 +27,13 @@ pub struct RuleSources<'a> {
     pub dirs: &'a [PathBuf],
 }
 
-/// Loads, validates and self-tests the catalog, then applies `config`.
-pub fn load(sources: &RuleSources<'_>, config: &Config) -> Result<RuleSet, LoadError> {
+/// Loads, validates and self-tests the catalog, then applies the user's `overrides`;
+/// `policy_version` replaces [`BUILTIN_POLICY_VERSION`] when given.
+pub fn load(
+    sources: &RuleSources<'_>,
+    overrides: &RuleOverrides,
+    policy_version: Option<&str>,
+) -> Result<RuleSet, LoadError> {
     let mut problems = Vec::new();
     let mut files: Vec<(bool, SourceFile)> = sources
         .builtins
@@ -87,12 +92,9 @@ pub fn load(sources: &RuleSources<'_>, config: &Config) -> Result<RuleSet, LoadE
         }
     }
 
-    overrides::apply(&mut by_code, config, &mut problems);
+    overrides::apply(&mut by_code, overrides, &mut problems);
     if problems.is_empty() {
-        let version = config
-            .policy_version
-            .clone()
-            .unwrap_or_else(|| BUILTIN_POLICY_VERSION.to_owned());
+        let version = policy_version.unwrap_or(BUILTIN_POLICY_VERSION).to_owned();
         Ok(RuleSet::new(by_code.into_values().collect(), version))
     } else {
         Err(LoadError { problems })

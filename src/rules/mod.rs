@@ -21,6 +21,7 @@ pub use crate::diag::{LoadError, Problem};
 pub use docs::docs;
 pub(crate) use eval::format_time;
 pub use load::{BUILTIN_POLICY_VERSION, Builtin, RuleSources, load};
+pub use overrides::{ParamOverride, RuleOverride, RuleOverrides};
 
 use crate::governance::{fingerprint::fingerprint, fingerprint::sha256_hex, redact::redact};
 use crate::model::{

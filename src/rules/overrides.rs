@@ -1,14 +1,43 @@
-//! The user's configuration applied to the loaded catalog: rules enabled or disabled,
-//! severities replaced, parameters overridden (the rule is recompiled with them).
+//! The user's changes to the loaded catalog: rules enabled or disabled, severities replaced,
+//! parameters overridden (the rule is recompiled with them). The changes arrive typed, each
+//! with the place it was written, so problems point into the user's file; where they were
+//! read from is not this module's business.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use super::{Rule, compile};
-use crate::config::Config;
-use crate::diag::{Problem, SourceFile};
-use crate::model::Step;
+use crate::diag::{Problem, Site, SourceFile};
+use crate::model::Severity;
+
+/// Changes to rules, in the order they were written.
+#[derive(Debug, Clone, Default)]
+pub struct RuleOverrides {
+    pub entries: Vec<RuleOverride>,
+}
+
+/// A change to one rule.
+#[derive(Debug, Clone)]
+pub struct RuleOverride {
+    pub code: String,
+    /// Where the code is written.
+    pub at: Site,
+    pub enabled: Option<bool>,
+    pub severity: Option<Severity>,
+    pub params: Vec<ParamOverride>,
+}
+
+/// A new value for one parameter of a rule.
+#[derive(Debug, Clone)]
+pub struct ParamOverride {
+    pub name: String,
+    pub value: Value,
+    /// Where the parameter's name is written.
+    pub name_at: Site,
+    /// Where its value is written.
+    pub value_at: Site,
+}
 
 fn same_type(a: &Value, b: &Value) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
@@ -16,22 +45,13 @@ fn same_type(a: &Value, b: &Value) -> bool {
 
 pub(super) fn apply(
     rules: &mut BTreeMap<String, Rule>,
-    config: &Config,
+    overrides: &RuleOverrides,
     problems: &mut Vec<Problem>,
 ) {
-    let Some(file) = &config.file else { return };
-    for (code, change) in &config.rules {
-        let route = |extra: &[Step]| {
-            [
-                vec![Step::from("rules"), Step::from(code.as_str())],
-                extra.to_vec(),
-            ]
-            .concat()
-        };
+    for change in &overrides.entries {
+        let code = &change.code;
         let Some(rule) = rules.get_mut(code) else {
-            problems.push(file.at(
-                &route(&[]),
-                true,
+            problems.push(change.at.problem(
                 format!("no rule has the code {code}"),
                 "unknown code",
                 Some("`nhiscan rules list` shows the codes".into()),
@@ -45,19 +65,16 @@ pub(super) fn apply(
             rule.severity = severity;
         }
         let mut params = rule.params.clone();
-        for (name, value) in &change.params {
+        for param in &change.params {
+            let (name, value) = (&param.name, &param.value);
             match params.get_mut(name) {
                 Some(slot) if same_type(slot, value) => *slot = value.clone(),
-                Some(slot) => problems.push(file.at(
-                    &route(&["params".into(), name.as_str().into()]),
-                    false,
+                Some(slot) => problems.push(param.value_at.problem(
                     format!("parameter `{name}` of {code} takes a value like {slot}, not {value}"),
                     "wrong type",
                     None,
                 )),
-                None => problems.push(file.at(
-                    &route(&["params".into(), name.as_str().into()]),
-                    true,
+                None => problems.push(param.name_at.problem(
                     format!("rule {code} has no parameter `{name}`"),
                     "unknown parameter",
                     Some(format!(

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::schema::Operator;
 use crate::model::ViolatedCondition;
 
 /// A compiled condition: parameters resolved, regexes built.
@@ -59,25 +60,29 @@ pub(crate) enum Op {
 }
 
 impl Op {
-    pub(crate) fn name(&self) -> &'static str {
+    pub(crate) const fn operator(&self) -> Operator {
         match self {
-            Self::Eq(_) => "eq",
-            Self::Ne(_) => "ne",
-            Self::In(_) => "in",
-            Self::NotIn(_) => "not_in",
-            Self::Gt(_) => "gt",
-            Self::Gte(_) => "gte",
-            Self::Lt(_) => "lt",
-            Self::Lte(_) => "lte",
-            Self::Contains(_) => "contains",
-            Self::Matches(_) => "matches",
-            Self::Exists(_) => "exists",
-            Self::OlderThanDays(_) => "older_than_days",
-            Self::NewerThanDays(_) => "newer_than_days",
-            Self::WithinNextDays(_) => "within_next_days",
-            Self::AnyOf(_) => "any_of",
-            Self::AllOf(_) => "all_of",
+            Self::Eq(_) => Operator::Eq,
+            Self::Ne(_) => Operator::Ne,
+            Self::In(_) => Operator::In,
+            Self::NotIn(_) => Operator::NotIn,
+            Self::Gt(_) => Operator::Gt,
+            Self::Gte(_) => Operator::Gte,
+            Self::Lt(_) => Operator::Lt,
+            Self::Lte(_) => Operator::Lte,
+            Self::Contains(_) => Operator::Contains,
+            Self::Matches(_) => Operator::Matches,
+            Self::Exists(_) => Operator::Exists,
+            Self::OlderThanDays(_) => Operator::OlderThanDays,
+            Self::NewerThanDays(_) => Operator::NewerThanDays,
+            Self::WithinNextDays(_) => Operator::WithinNextDays,
+            Self::AnyOf(_) => Operator::AnyOf,
+            Self::AllOf(_) => Operator::AllOf,
         }
+    }
+
+    pub(crate) const fn name(&self) -> &'static str {
+        self.operator().name()
     }
 }
 

@@ -9,7 +9,7 @@ use super::regex;
 use crate::diag::{Problem, SourceFile};
 use crate::model::Step;
 use crate::rules::eval::{Condition, Leaf, Op, Operand, parse_path};
-use crate::rules::schema::{OPERATORS, RawCondition};
+use crate::rules::schema::{CONDITION_KEYS, Operator, RawCondition, RawOperand};
 
 pub(super) struct Compiler<'a> {
     file: &'a SourceFile,
@@ -36,13 +36,21 @@ impl<'a> Compiler<'a> {
     }
 
     pub(super) fn condition(&mut self, raw: &RawCondition, route: Vec<Step>) -> Option<Condition> {
+        if !raw.unknown.is_empty() {
+            for key in &raw.unknown {
+                self.unknown_key(key, &route);
+            }
+            return None;
+        }
         let shapes = [
             raw.all.is_some(),
             raw.any.is_some(),
             raw.not.is_some(),
             raw.field.is_some(),
         ];
-        if shapes.iter().filter(|s| **s).count() != 1 {
+        if shapes.iter().filter(|s| **s).count() != 1
+            || (raw.field.is_none() && !raw.operators.is_empty())
+        {
             self.problem(
                 &route,
                 false,
@@ -85,52 +93,23 @@ impl<'a> Compiler<'a> {
                 Some("write a.b.c or a[0].b".into()),
             );
         }
-        let ops: Vec<(&str, OpValue<'_>)> = [
-            ("eq", raw.eq.as_ref().map(OpValue::Value)),
-            ("ne", raw.ne.as_ref().map(OpValue::Value)),
-            ("in", raw.in_.as_ref().map(OpValue::Value)),
-            ("not_in", raw.not_in.as_ref().map(OpValue::Value)),
-            ("gt", raw.gt.as_ref().map(OpValue::Value)),
-            ("gte", raw.gte.as_ref().map(OpValue::Value)),
-            ("lt", raw.lt.as_ref().map(OpValue::Value)),
-            ("lte", raw.lte.as_ref().map(OpValue::Value)),
-            ("contains", raw.contains.as_ref().map(OpValue::Value)),
-            ("matches", raw.matches.as_ref().map(OpValue::Value)),
-            ("exists", raw.exists.as_ref().map(OpValue::Value)),
-            (
-                "older_than_days",
-                raw.older_than_days.as_ref().map(OpValue::Value),
-            ),
-            (
-                "newer_than_days",
-                raw.newer_than_days.as_ref().map(OpValue::Value),
-            ),
-            (
-                "within_next_days",
-                raw.within_next_days.as_ref().map(OpValue::Value),
-            ),
-            ("any_of", raw.any_of.as_deref().map(OpValue::Nested)),
-            ("all_of", raw.all_of.as_deref().map(OpValue::Nested)),
-        ]
-        .into_iter()
-        .filter_map(|(name, v)| v.map(|v| (name, v)))
-        .collect();
-        let [(name, value)] = ops.as_slice() else {
-            let found = if ops.is_empty() {
+        let [(operator, operand)] = raw.operators.as_slice() else {
+            let found = if raw.operators.is_empty() {
                 "none".to_owned()
             } else {
-                ops.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                let names: Vec<_> = raw.operators.iter().map(|(op, _)| op.name()).collect();
+                names.join(", ")
             };
             self.problem(
                 &route,
                 false,
                 format!("condition on `{field}` needs exactly one operator (found {found})"),
-                Some(format!("operators: {}", OPERATORS.join(", "))),
+                Some(format!("operators: {}", Operator::names())),
             );
             return None;
         };
-        let op_route = [route.clone(), vec![Step::from(*name)]].concat();
-        let op = self.operator(name, value, &op_route)?;
+        let op_route = [route.clone(), vec![Step::from(operator.name())]].concat();
+        let op = self.operator(*operator, operand, &op_route)?;
         Some(Condition::Leaf(Leaf {
             field: field.to_owned(),
             path: path?,
@@ -138,58 +117,41 @@ impl<'a> Compiler<'a> {
         }))
     }
 
-    fn operator(&mut self, name: &str, value: &OpValue<'_>, route: &[Step]) -> Option<Op> {
-        let value = match value {
-            OpValue::Nested(inner) => {
-                let inner = Box::new(self.condition(inner, route.to_vec())?);
-                return Some(if name == "any_of" {
-                    Op::AnyOf(inner)
-                } else {
-                    Op::AllOf(inner)
-                });
-            }
-            OpValue::Value(v) => self.resolve(v, route)?,
+    /// A key that is neither an operator nor `all` / `any` / `not` / `field`.
+    fn unknown_key(&mut self, key: &str, route: &[Step]) {
+        let known = CONDITION_KEYS
+            .iter()
+            .copied()
+            .chain(Operator::ALL.iter().map(|op| op.name()));
+        let help = match did_you_mean(key, known) {
+            Some(near) => format!("did you mean `{near}`? operators: {}", Operator::names()),
+            None => format!(
+                "operators: {}; a condition also takes `all`, `any`, `not`, `field`",
+                Operator::names()
+            ),
         };
-        let days = |c: &mut Self, operand: &Operand| match operand {
-            Operand::Value(v) => match v
-                .as_f64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-            {
-                Some(n) if n >= 0.0 => Some(n),
-                _ => {
-                    c.problem(
-                        route,
-                        false,
-                        format!("`{name}` takes a number of days, not {v}"),
-                        None,
-                    );
-                    None
-                }
-            },
-            Operand::Now => None,
-        };
-        let list = |c: &mut Self, operand: Operand| match operand {
-            Operand::Value(Value::Array(items)) => Some(items),
-            _ => {
-                c.problem(route, false, format!("`{name}` takes a list"), None);
-                None
-            }
-        };
-        let plain = |operand: Operand| match operand {
-            Operand::Value(v) => v,
-            Operand::Now => Value::Null,
-        };
-        Some(match name {
-            "eq" => Op::Eq(value),
-            "ne" => Op::Ne(value),
-            "gt" => Op::Gt(value),
-            "gte" => Op::Gte(value),
-            "lt" => Op::Lt(value),
-            "lte" => Op::Lte(value),
-            "in" => Op::In(list(self, value)?),
-            "not_in" => Op::NotIn(list(self, value)?),
-            "contains" => Op::Contains(plain(value)),
-            "exists" => match plain(value) {
+        let at = [route.to_vec(), vec![Step::from(key)]].concat();
+        self.problems.push(self.file.at(
+            &at,
+            true,
+            format!("unknown operator `{key}`"),
+            "not an operator",
+            Some(help),
+        ));
+    }
+
+    fn operator(&mut self, operator: Operator, operand: &RawOperand, route: &[Step]) -> Option<Op> {
+        Some(match operator {
+            Operator::Eq => Op::Eq(self.value(operator, operand, route)?),
+            Operator::Ne => Op::Ne(self.value(operator, operand, route)?),
+            Operator::Gt => Op::Gt(self.value(operator, operand, route)?),
+            Operator::Gte => Op::Gte(self.value(operator, operand, route)?),
+            Operator::Lt => Op::Lt(self.value(operator, operand, route)?),
+            Operator::Lte => Op::Lte(self.value(operator, operand, route)?),
+            Operator::In => Op::In(self.list(operator, operand, route)?),
+            Operator::NotIn => Op::NotIn(self.list(operator, operand, route)?),
+            Operator::Contains => Op::Contains(self.plain(operator, operand, route)?),
+            Operator::Exists => match self.plain(operator, operand, route)? {
                 Value::Bool(b) => Op::Exists(b),
                 other => {
                     self.problem(
@@ -201,18 +163,104 @@ impl<'a> Compiler<'a> {
                     return None;
                 }
             },
-            "matches" => {
-                let pattern = plain(value);
+            Operator::Matches => {
+                let pattern = self.plain(operator, operand, route)?;
                 let Some(text) = pattern.as_str() else {
                     self.problem(route, false, "`matches` takes a regex string".into(), None);
                     return None;
                 };
                 Op::Matches(regex(self.file, route, text, self.problems)?)
             }
-            "older_than_days" => Op::OlderThanDays(days(self, &value)?),
-            "newer_than_days" => Op::NewerThanDays(days(self, &value)?),
-            _ => Op::WithinNextDays(days(self, &value)?),
+            Operator::OlderThanDays => Op::OlderThanDays(self.days(operator, operand, route)?),
+            Operator::NewerThanDays => Op::NewerThanDays(self.days(operator, operand, route)?),
+            Operator::WithinNextDays => Op::WithinNextDays(self.days(operator, operand, route)?),
+            Operator::AnyOf => Op::AnyOf(self.nested(operator, operand, route)?),
+            Operator::AllOf => Op::AllOf(self.nested(operator, operand, route)?),
         })
+    }
+
+    /// The value of a value-taking operator, templates resolved.
+    fn value(
+        &mut self,
+        operator: Operator,
+        operand: &RawOperand,
+        route: &[Step],
+    ) -> Option<Operand> {
+        match operand {
+            RawOperand::Value(v) => self.resolve(v, route),
+            RawOperand::Condition(_) => {
+                let name = operator.name();
+                self.problem(
+                    route,
+                    false,
+                    format!("`{name}` takes a value, not a condition"),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// A value in which `{{now}}` means nothing.
+    fn plain(&mut self, operator: Operator, operand: &RawOperand, route: &[Step]) -> Option<Value> {
+        match self.value(operator, operand, route)? {
+            Operand::Value(v) => Some(v),
+            Operand::Now => Some(Value::Null),
+        }
+    }
+
+    fn list(
+        &mut self,
+        operator: Operator,
+        operand: &RawOperand,
+        route: &[Step],
+    ) -> Option<Vec<Value>> {
+        match self.value(operator, operand, route)? {
+            Operand::Value(Value::Array(items)) => Some(items),
+            _ => {
+                let name = operator.name();
+                self.problem(route, false, format!("`{name}` takes a list"), None);
+                None
+            }
+        }
+    }
+
+    fn days(&mut self, operator: Operator, operand: &RawOperand, route: &[Step]) -> Option<f64> {
+        let Operand::Value(v) = self.value(operator, operand, route)? else {
+            return None;
+        };
+        match v
+            .as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        {
+            Some(n) if n >= 0.0 => Some(n),
+            _ => {
+                let name = operator.name();
+                self.problem(
+                    route,
+                    false,
+                    format!("`{name}` takes a number of days, not {v}"),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    fn nested(
+        &mut self,
+        operator: Operator,
+        operand: &RawOperand,
+        route: &[Step],
+    ) -> Option<Box<Condition>> {
+        match operand {
+            RawOperand::Condition(inner) => Some(Box::new(self.condition(inner, route.to_vec())?)),
+            RawOperand::Value(_) => {
+                let name = operator.name();
+                self.problem(route, false, format!("`{name}` takes a condition"), None);
+                None
+            }
+        }
     }
 
     /// Substitutes `{{param}}` templates; a value that is exactly `{{now}}` becomes `Now`.
@@ -254,7 +302,114 @@ impl<'a> Compiler<'a> {
     }
 }
 
-enum OpValue<'a> {
-    Value(&'a Value),
-    Nested(&'a RawCondition),
+/// The known name nearest to `key` within a small edit distance, for "did you mean".
+fn did_you_mean<'a>(key: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (key.chars().count() / 3).max(2);
+    known
+        .map(|name| (edit_distance(key, name), name))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| name)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Compiles the `when` of a one-key YAML document; the problems as `line: message`.
+    fn compile(yaml: &str) -> (Option<Condition>, Vec<String>) {
+        #[derive(serde::Deserialize)]
+        struct Doc {
+            when: RawCondition,
+        }
+        let file = SourceFile::new("t.yaml", yaml);
+        let doc: Doc = file.parse().unwrap();
+        let params = BTreeMap::from([("days".to_owned(), Value::from(90))]);
+        let mut problems = Vec::new();
+        let condition =
+            Compiler::new(&file, &params, &mut problems).condition(&doc.when, vec!["when".into()]);
+        let problems = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.line().unwrap_or(0), p.message))
+            .collect();
+        (condition, problems)
+    }
+
+    #[test]
+    fn unknown_operator_is_located_and_suggests_the_nearest() {
+        let (condition, problems) = compile(
+            "when:\n  all:\n    - { field: a, eq: 1 }\n    - { field: b, olderthan_days: 3 }\n",
+        );
+        assert!(condition.is_none());
+        assert_eq!(problems, ["4: unknown operator `olderthan_days`"]);
+        assert_eq!(
+            did_you_mean("olderthan_days", Operator::ALL.iter().map(|op| op.name())),
+            Some("older_than_days")
+        );
+        assert_eq!(
+            did_you_mean("feild", CONDITION_KEYS.iter().copied()),
+            Some("field")
+        );
+        assert_eq!(
+            did_you_mean("zzzzzzzz", CONDITION_KEYS.iter().copied()),
+            None
+        );
+    }
+
+    #[test]
+    fn a_leaf_takes_exactly_one_operator_and_needs_a_field() {
+        let (_, problems) = compile("when: { field: a, eq: 1, ne: 2 }\n");
+        assert_eq!(
+            problems,
+            ["1: condition on `a` needs exactly one operator (found eq, ne)"]
+        );
+        let (_, problems) = compile("when: { field: a }\n");
+        assert_eq!(
+            problems,
+            ["1: condition on `a` needs exactly one operator (found none)"]
+        );
+        let (_, problems) = compile("when:\n  all: [{ field: a, eq: 1 }]\n  eq: 2\n");
+        assert_eq!(
+            problems,
+            [
+                "2: a condition needs exactly one of `all`, `any`, `not`, or `field` with an operator"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_operator_compiles_from_its_name() {
+        let values = |op: Operator| match op {
+            Operator::In | Operator::NotIn => "[1, 2]",
+            Operator::Matches => "'^a'",
+            Operator::Exists => "true",
+            Operator::AnyOf | Operator::AllOf => "{ field: value, eq: 1 }",
+            _ => "\"{{days}}\"",
+        };
+        for op in Operator::ALL {
+            let yaml = format!("when: {{ field: a, {}: {} }}\n", op.name(), values(*op));
+            let (condition, problems) = compile(&yaml);
+            assert!(problems.is_empty(), "{yaml}: {problems:?}");
+            let Some(Condition::Leaf(leaf)) = condition else {
+                panic!("{yaml} is not a leaf");
+            };
+            assert_eq!(leaf.op.operator(), *op);
+        }
+    }
 }

@@ -1,6 +1,6 @@
-//! Detector rules over text: an Aho-Corasick pass over every detector's keywords picks the
-//! candidate rules for a text, then only their regexes run. Matches carry byte offsets; the
-//! caller turns them into spans.
+//! Detector rules over text: an overlapping Aho-Corasick pass over every detector's keywords
+//! picks the candidate rules for a text, then only their regexes run. Matches carry byte
+//! offsets; the caller turns them into spans.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
@@ -159,25 +159,31 @@ fn crc32(bytes: &[u8]) -> u32 {
 #[derive(Debug, Clone)]
 pub(crate) struct DetectorSet {
     automaton: Option<AhoCorasick>,
-    /// Keyword pattern index → index of the detector it belongs to.
-    owners: Vec<usize>,
+    /// Distinct keyword (pattern index) → the detectors that list it, ascending.
+    owners: Vec<Vec<usize>>,
     count: usize,
 }
 
 impl DetectorSet {
     pub(crate) fn new<'a>(detectors: impl IntoIterator<Item = &'a Detector>) -> Self {
-        let mut keywords = Vec::new();
-        let mut owners = Vec::new();
+        let mut keywords: Vec<&str> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut count = 0;
         for (i, detector) in detectors.into_iter().enumerate() {
             for keyword in &detector.keywords {
-                keywords.push(keyword.clone());
-                owners.push(i);
+                match keywords.iter().position(|k| k == keyword) {
+                    Some(p) if owners[p].last() != Some(&i) => owners[p].push(i),
+                    Some(_) => {}
+                    None => {
+                        keywords.push(keyword);
+                        owners.push(vec![i]);
+                    }
+                }
             }
             count = i + 1;
         }
         let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostFirst)
+            .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .ok();
@@ -188,22 +194,29 @@ impl DetectorSet {
         }
     }
 
-    /// Indices of the detectors whose keywords occur in `text`, ascending. One
-    /// non-overlapping pass, ended early once every detector is a candidate; a keyword hidden
-    /// inside another detector's keyword match would be missed, so keywords of different
-    /// detectors must not overlap (they are provider prefixes: `AKIA`, `ghp_`, `xoxb-`).
+    /// Indices of the detectors whose keywords occur in `text`, ascending, whatever the
+    /// keywords' overlaps. The pass is overlapping: at each position it reports every
+    /// keyword that ends there (a standard Aho-Corasick automaton follows its suffix links),
+    /// so a keyword inside, across or sharing a start with another one is seen. Each
+    /// distinct keyword string marks all the detectors that list it; the pass ends early once
+    /// every detector is a candidate.
     pub(crate) fn candidates(&self, text: &str) -> Vec<usize> {
         let mut hit = vec![false; self.count];
         if let Some(automaton) = &self.automaton {
             let mut left = self.count;
-            for m in automaton.find_iter(text) {
-                let slot = &mut hit[self.owners[m.pattern().as_usize()]];
-                if !*slot {
-                    *slot = true;
-                    left -= 1;
-                    if left == 0 {
-                        break;
+            let mut seen = vec![false; self.owners.len()];
+            for m in automaton.find_overlapping_iter(text) {
+                let keyword = m.pattern().as_usize();
+                if std::mem::replace(&mut seen[keyword], true) {
+                    continue;
+                }
+                for &owner in &self.owners[keyword] {
+                    if !std::mem::replace(&mut hit[owner], true) {
+                        left -= 1;
                     }
+                }
+                if left == 0 {
+                    break;
                 }
             }
         }
@@ -315,5 +328,68 @@ mod tests {
         assert_eq!(set.candidates("AKIA and ghp_"), vec![0, 1]);
         assert_eq!(set.candidates("ghp_ then AKIA, then more ghp_"), vec![0, 1]);
         assert!(set.candidates("nothing here").is_empty());
+    }
+
+    /// Issue 5: a user rule's keyword `xoxb` must not hide the built-in Slack detector's
+    /// `xoxb-`, whichever is listed first, nor a keyword that starts inside another's match.
+    #[test]
+    fn overlapping_keywords_of_different_detectors_all_fire() {
+        let with = |keywords: &[&str]| Detector {
+            keywords: keywords.iter().map(|k| (*k).to_owned()).collect(),
+            ..aws()
+        };
+        for detectors in [
+            [with(&["xoxb"]), with(&["xoxb-"])],
+            [with(&["xoxb-"]), with(&["xoxb"])],
+        ] {
+            let set = DetectorSet::new(&detectors);
+            assert_eq!(set.candidates("token = xoxb-123"), vec![0, 1]);
+        }
+        let detectors = [
+            with(&["AKIA"]),
+            with(&["KIAZ"]),
+            with(&["IA"]),
+            with(&["AKIA"]),
+            with(&["ZZZ"]),
+        ];
+        let set = DetectorSet::new(&detectors);
+        assert_eq!(
+            set.candidates("id = AKIAZ7"),
+            vec![0, 1, 2, 3],
+            "a keyword starting inside another's match, one inside it, one shared"
+        );
+        assert_eq!(set.candidates("xx IA"), vec![2]);
+    }
+
+    /// Against a brute-force oracle: every detector with a keyword that is a substring.
+    #[test]
+    fn candidates_equal_the_substring_oracle() {
+        let alphabet = ["a", "b", "ab", "ba", "aab", "bab", "abab", "b-", "-a"];
+        let detectors: Vec<Detector> = (0..alphabet.len())
+            .map(|i| Detector {
+                keywords: vec![
+                    alphabet[i].to_owned(),
+                    alphabet[(i * 5 + 3) % alphabet.len()].to_owned(),
+                ],
+                ..aws()
+            })
+            .collect();
+        let set = DetectorSet::new(&detectors);
+        let mut seed = 7_u32;
+        for _ in 0..500 {
+            let mut text = String::new();
+            for _ in 0..(seed % 9) {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                text.push_str(["a", "b", "-", "x"][(seed >> 16) as usize % 4]);
+            }
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let oracle: Vec<usize> = detectors
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.prefilter_hits(&text))
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(set.candidates(&text), oracle, "text {text:?}");
+        }
     }
 }

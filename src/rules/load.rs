@@ -132,3 +132,177 @@ fn user_rule_files(dir: &PathBuf) -> Result<Vec<SourceFile>, Box<Problem>> {
     }
     Ok(files)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::model::Severity;
+
+    const POSTURE: &str = r#"id: TST001
+name: leaked-key-of-live-identity
+severity: medium
+subject: aws.access_key
+when: { field: status, eq: Active }
+refine:
+  - when:
+      all:
+        - { field: identity.status, eq: Active }
+        - { field: identity.admin, eq: true }
+    severity: critical
+    message: "admin key of {{identity.user}} is live"
+    examples:
+      - { attrs: { status: Active, identity: { status: Active, admin: true, user: ci } } }
+  - when: { field: identity.status, eq: Active }
+    severity: high
+    examples:
+      - { attrs: { status: Active, identity: { status: Active, admin: false } } }
+message: "key is {{status}}"
+failure_class: exposure
+failure_mode: x
+frameworks: [OWASP-NHI:NHI2]
+remediation: x
+examples: [{ attrs: { status: Active } }]
+negative_examples: [{ attrs: { status: Inactive } }]
+"#;
+
+    fn load_text(text: &'static str) -> Result<RuleSet, LoadError> {
+        let builtins = [Builtin {
+            path: "t.yaml",
+            text,
+        }];
+        load(
+            &RuleSources {
+                builtins: &builtins,
+                dirs: &[],
+            },
+            &RuleOverrides::default(),
+            None,
+        )
+    }
+
+    fn problems(text: &'static str) -> Vec<String> {
+        match load_text(text) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn the_first_refinement_that_holds_applies_with_its_leaves() {
+        let set = load_text(POSTURE).unwrap();
+        let rule = set.get("TST001").unwrap();
+        let now = datetime!(2026-06-01 00:00 UTC);
+        let attrs = |identity: serde_json::Value| {
+            json!({ "status": "Active", "identity": identity })
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        let admin = attrs(json!({ "status": "Active", "admin": true, "user": "ci" }));
+        let refinement = rule.refinement(&admin, now).unwrap();
+        assert_eq!(refinement.severity, Some(Severity::Critical));
+        assert_eq!(
+            refinement.message,
+            Some("admin key of {{identity.user}} is live")
+        );
+        let leaves: Vec<_> = refinement
+            .because
+            .iter()
+            .map(|c| (c.field.as_str(), c.op.as_str()))
+            .collect();
+        assert_eq!(
+            leaves,
+            [("identity.status", "eq"), ("identity.admin", "eq")]
+        );
+
+        let plain = attrs(json!({ "status": "Active", "admin": false }));
+        let refinement = rule.refinement(&plain, now).unwrap();
+        assert_eq!(refinement.severity, Some(Severity::High));
+        assert_eq!(refinement.message, None);
+
+        let gone = attrs(json!({ "status": "Deleted" }));
+        assert_eq!(rule.refinement(&gone, now), None);
+    }
+
+    #[test]
+    fn refine_examples_are_self_tested() {
+        let shadowed = POSTURE.replace("admin: false } } }", "admin: true, user: x } } }");
+        assert_eq!(
+            problems(shadowed.leak()),
+            ["t.yaml:18: rule TST001: refine example is taken by `refine[0]`, which comes first"]
+        );
+        let unmet = POSTURE.replace(
+            "- { attrs: { status: Active, identity: { status: Active, admin: false } } }",
+            "- { attrs: { status: Active, identity: { status: Disabled } } }",
+        );
+        assert_eq!(
+            problems(unmet.leak()),
+            ["t.yaml:18: rule TST001: refine example does not satisfy `refine[1].when`"]
+        );
+        let no_finding = POSTURE.replace(
+            "- { attrs: { status: Active, identity: { status: Active, admin: false } } }",
+            "- { attrs: { status: Inactive, identity: { status: Active } } }",
+        );
+        assert_eq!(
+            problems(no_finding.leak()),
+            [
+                "t.yaml:18: rule TST001: refine example does not violate the rule, so there is no finding to refine"
+            ]
+        );
+        let unresolved = POSTURE.replace("{{identity.user}}", "{{identity.owner}}");
+        assert_eq!(
+            problems(unresolved.leak()),
+            ["t.yaml:14: rule TST001: `refine[0].message` leaves {{identity.owner}} unresolved"]
+        );
+    }
+
+    #[test]
+    fn refine_conditions_compile_like_when() {
+        let typo = POSTURE.replace(
+            "{ field: identity.admin, eq: true }",
+            "{ field: identity.admin, eqq: true }",
+        );
+        assert_eq!(problems(typo.leak()), ["t.yaml:10: unknown operator `eqq`"]);
+        let empty = POSTURE.replace("    severity: high\n", "");
+        assert_eq!(
+            problems(empty.leak()),
+            ["t.yaml:15: a `refine` entry changes nothing without `severity` or `message`"]
+        );
+    }
+
+    #[test]
+    fn detector_rules_take_refine_too() {
+        const DETECTOR: &str = r#"id: TST002
+name: test-token
+severity: medium
+detect:
+  provider: test
+  pattern: '\b(tst_[a-z0-9]{8})\b'
+  keywords: [tst_]
+refine:
+  - when: { field: identity.status, eq: Active }
+    severity: critical
+    message: "token {{redacted}} of live {{identity.user}}"
+    examples:
+      - { attrs: { redacted: "tst_…", identity: { status: Active, user: ci } } }
+message: "token {{redacted}}"
+failure_class: exposure
+failure_mode: x
+frameworks: [OWASP-NHI:NHI2]
+remediation: x
+examples: ['tst_ab12cd34']
+negative_examples: ['tst_short']
+"#;
+        let set = load_text(DETECTOR).unwrap();
+        let attrs = json!({ "identity": { "status": "Active" } });
+        let refinement = set
+            .get("TST002")
+            .unwrap()
+            .refinement(attrs.as_object().unwrap(), datetime!(2026-06-01 00:00 UTC))
+            .unwrap();
+        assert_eq!(refinement.severity, Some(Severity::Critical));
+    }
+}

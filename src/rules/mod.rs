@@ -51,6 +51,8 @@ pub struct Rule {
     pub path: String,
     pub text: String,
     body: Body,
+    /// Severity refinements, in order; the first whose `when` holds applies.
+    refine: Vec<Refine>,
     /// The rule as written: its examples, and the source of a recompile with other params.
     raw: RawRule,
 }
@@ -65,7 +67,55 @@ enum Body {
     Detector(Detector),
 }
 
+/// A compiled `refine` entry.
+#[derive(Debug, Clone)]
+struct Refine {
+    when: Condition,
+    severity: Option<Severity>,
+    message: Option<String>,
+}
+
+/// What a rule's `refine` block changes for one subject's finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refinement<'a> {
+    /// Replaces the rule's severity.
+    pub severity: Option<Severity>,
+    /// Replaces the rule's message template (render it as the rule's own).
+    pub message: Option<&'a str>,
+    /// The leaves of the entry's `when` that held.
+    pub because: Vec<ViolatedCondition>,
+}
+
 impl Rule {
+    /// The refinement of the first `refine` entry whose `when` holds on `attrs` at `now`.
+    pub fn refinement(
+        &self,
+        attrs: &Map<String, Value>,
+        now: OffsetDateTime,
+    ) -> Option<Refinement<'_>> {
+        self.refinement_at(attrs, &Context { now })
+            .map(|(_, refinement)| refinement)
+    }
+
+    /// The refinement and the index of the entry that gave it.
+    fn refinement_at(
+        &self,
+        attrs: &Map<String, Value>,
+        ctx: &Context,
+    ) -> Option<(usize, Refinement<'_>)> {
+        self.refine.iter().enumerate().find_map(|(i, entry)| {
+            let because = eval::holds(&entry.when, attrs, ctx)?;
+            Some((
+                i,
+                Refinement {
+                    severity: entry.severity,
+                    message: entry.message.as_deref(),
+                    because,
+                },
+            ))
+        })
+    }
+
     pub fn failure_class(&self) -> &'static str {
         self.failure_class.as_str()
     }
@@ -110,9 +160,20 @@ impl Rule {
         reason: Option<&ViolatedCondition>,
         subject_name: Option<&str>,
     ) -> (String, Vec<String>) {
-        let mut out = String::with_capacity(self.message.len() + 32);
+        self.render_template(&self.message, attrs, reason, subject_name)
+    }
+
+    /// Renders `template` (the rule's message, or a refinement's) as `render` does.
+    pub(crate) fn render_template(
+        &self,
+        template: &str,
+        attrs: &Map<String, Value>,
+        reason: Option<&ViolatedCondition>,
+        subject_name: Option<&str>,
+    ) -> (String, Vec<String>) {
+        let mut out = String::with_capacity(template.len() + 32);
         let mut missing = Vec::new();
-        let mut rest = self.message.as_str();
+        let mut rest = template;
         while let Some(open) = rest.find("{{") {
             out.push_str(&rest[..open]);
             let after = &rest[open + 2..];

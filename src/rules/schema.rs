@@ -48,6 +48,35 @@ pub(crate) struct RawRule {
     pub examples: Vec<RawExample>,
     #[serde(default)]
     pub negative_examples: Vec<RawExample>,
+
+    /// Severity refinements: the first entry whose `when` holds on the subject applies.
+    #[serde(default)]
+    pub refine: Vec<RawRefinement>,
+}
+
+/// One `refine` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRefinement {
+    /// Evaluated on the subject's attributes, in the language of `when`.
+    pub when: RawCondition,
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// Replaces the rule's message template.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Subjects this entry must refine, run by the self-test.
+    #[serde(default)]
+    pub examples: Vec<RawRefineExample>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRefineExample {
+    pub attrs: serde_json::Map<String, Value>,
+    /// RFC 3339; default 2026-06-01T00:00:00Z.
+    #[serde(default)]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]

@@ -7,7 +7,7 @@ mod detector;
 use regex::Regex;
 
 use super::schema::RawRule;
-use super::{Body, Rule};
+use super::{Body, Refine, Rule};
 use crate::diag::{Problem, SourceFile};
 use crate::model::{Confidence, Step};
 use condition::Compiler;
@@ -50,8 +50,10 @@ pub(super) fn rule(raw: RawRule, file: &SourceFile, problems: &mut Vec<Problem>)
             None
         }
     };
+    let refine = refinements(&raw, file, problems);
     let source = raw.clone();
     Some(Rule {
+        refine: refine?,
         raw: source,
         confidence: raw.confidence.unwrap_or(Confidence::High),
         description: raw.description.unwrap_or_default(),
@@ -70,6 +72,48 @@ pub(super) fn rule(raw: RawRule, file: &SourceFile, problems: &mut Vec<Problem>)
         params: raw.params,
         enabled: true,
     })
+}
+
+/// The `refine` entries, each `when` compiled like the rule's own; `None` if one fails.
+fn refinements(
+    raw: &RawRule,
+    file: &SourceFile,
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<Refine>> {
+    let compiled: Vec<_> = raw
+        .refine
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let route = |key: &str| vec![Step::from("refine"), Step::from(i), Step::from(key)];
+            if entry.message.as_ref().is_some_and(|m| m.trim().is_empty()) {
+                problems.push(file.at(
+                    &route("message"),
+                    false,
+                    "`message` is empty",
+                    "here",
+                    None,
+                ));
+            }
+            if entry.severity.is_none() && entry.message.is_none() {
+                problems.push(file.at(
+                    &route("when"),
+                    false,
+                    "a `refine` entry changes nothing without `severity` or `message`",
+                    "here",
+                    None,
+                ));
+            }
+            let when =
+                Compiler::new(file, &raw.params, problems).condition(&entry.when, route("when"));
+            Some(Refine {
+                when: when?,
+                severity: entry.severity,
+                message: entry.message.clone(),
+            })
+        })
+        .collect();
+    compiled.into_iter().collect()
 }
 
 fn regex(

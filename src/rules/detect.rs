@@ -1,5 +1,5 @@
-//! Detector rules over text: an overlapping Aho-Corasick pass over every detector's keywords
-//! picks the candidate rules for a text, then only their regexes run. Matches carry byte
+//! Detector rules over text: an Aho-Corasick pass over every detector's keywords, overlaps
+//! included, picks the candidate rules for a text, then only their regexes run. Matches carry byte
 //! offsets; the caller turns them into spans.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
@@ -159,8 +159,9 @@ fn crc32(bytes: &[u8]) -> u32 {
 #[derive(Debug, Clone)]
 pub(crate) struct DetectorSet {
     automaton: Option<AhoCorasick>,
-    /// Distinct keyword (pattern index) → the detectors that list it, ascending.
-    owners: Vec<Vec<usize>>,
+    /// Distinct keyword (pattern index) → the detectors that list it or any keyword that is
+    /// a substring of it (an occurrence of the keyword is one of those too), ascending.
+    covers: Vec<Vec<usize>>,
     count: usize,
 }
 
@@ -172,8 +173,7 @@ impl DetectorSet {
         for (i, detector) in detectors.into_iter().enumerate() {
             for keyword in &detector.keywords {
                 match keywords.iter().position(|k| k == keyword) {
-                    Some(p) if owners[p].last() != Some(&i) => owners[p].push(i),
-                    Some(_) => {}
+                    Some(p) => owners[p].push(i),
                     None => {
                         keywords.push(keyword);
                         owners.push(vec![i]);
@@ -182,42 +182,59 @@ impl DetectorSet {
             }
             count = i + 1;
         }
+        let covers = keywords
+            .iter()
+            .map(|outer| {
+                let mut covered: Vec<usize> = keywords
+                    .iter()
+                    .zip(&owners)
+                    .filter(|(inner, _)| outer.contains(**inner))
+                    .flat_map(|(_, owners)| owners.iter().copied())
+                    .collect();
+                covered.sort_unstable();
+                covered.dedup();
+                covered
+            })
+            .collect();
         let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .ok();
         Self {
             automaton,
-            owners,
+            covers,
             count,
         }
     }
 
     /// Indices of the detectors whose keywords occur in `text`, ascending, whatever the
-    /// keywords' overlaps. The pass is overlapping: at each position it reports every
-    /// keyword that ends there (a standard Aho-Corasick automaton follows its suffix links),
-    /// so a keyword inside, across or sharing a start with another one is seen. Each
-    /// distinct keyword string marks all the detectors that list it; the pass ends early once
-    /// every detector is a candidate.
+    /// keywords' overlaps.
+    ///
+    /// Each search is leftmost-longest and the next one starts one byte after the previous
+    /// match's *start* (not its end), so every position where some keyword starts is visited
+    /// in turn: a leftmost search from `from` returns the smallest such position `>= from`.
+    /// At that position it returns the longest keyword starting there; every other keyword
+    /// occurrence starting there is a prefix of it, hence a substring, and `covers` adds its
+    /// detectors. A keyword starting inside another's match, or extending past it, starts at
+    /// a later position and is found by a later search. The pass ends once every detector is
+    /// a candidate.
     pub(crate) fn candidates(&self, text: &str) -> Vec<usize> {
         let mut hit = vec![false; self.count];
         if let Some(automaton) = &self.automaton {
             let mut left = self.count;
-            let mut seen = vec![false; self.owners.len()];
-            for m in automaton.find_overlapping_iter(text) {
-                let keyword = m.pattern().as_usize();
-                if std::mem::replace(&mut seen[keyword], true) {
-                    continue;
-                }
-                for &owner in &self.owners[keyword] {
-                    if !std::mem::replace(&mut hit[owner], true) {
+            let mut from = 0;
+            while left > 0 && from < text.len() {
+                let input = aho_corasick::Input::new(text).span(from..text.len());
+                let Some(m) = automaton.find(input) else {
+                    break;
+                };
+                for &detector in &self.covers[m.pattern().as_usize()] {
+                    if !std::mem::replace(&mut hit[detector], true) {
                         left -= 1;
                     }
                 }
-                if left == 0 {
-                    break;
-                }
+                from = m.start() + 1;
             }
         }
         hit.iter()

@@ -1,5 +1,7 @@
 //! `nhiscan.yaml`: per-rule overrides (enable, severity, parameters), the policy version and
-//! extra exclusions. Parsed strictly; every problem is a diagnostic with a line.
+//! extra exclusions. Parsed strictly, then turned into typed options once, here: the rest of
+//! the program never sees the file, only `Config`, whose rule overrides carry the place they
+//! were written for later diagnostics.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -8,7 +10,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diag::{LoadError, SourceFile};
-use crate::model::Severity;
+use crate::model::{Severity, Step};
+use crate::rules::{ParamOverride, RuleOverride, RuleOverrides};
 
 /// The name looked for in the current directory when `--config` is not given.
 pub const DEFAULT_CONFIG: &str = "nhiscan.yaml";
@@ -21,38 +24,28 @@ struct RawConfig {
     #[serde(default)]
     exclude: Vec<String>,
     #[serde(default)]
-    rules: BTreeMap<String, RuleOverride>,
+    rules: BTreeMap<String, RawRuleOverride>,
 }
 
-/// A change to one rule.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RuleOverride {
+struct RawRuleOverride {
     #[serde(default)]
-    pub enabled: Option<bool>,
+    enabled: Option<bool>,
     #[serde(default)]
-    pub severity: Option<Severity>,
+    severity: Option<Severity>,
     #[serde(default)]
-    pub params: BTreeMap<String, Value>,
+    params: BTreeMap<String, Value>,
 }
 
-#[derive(Default)]
+/// The configuration as typed options.
+#[derive(Debug, Default)]
 pub struct Config {
-    /// The file it came from, for diagnostics; `None` when there is no config.
-    pub(crate) file: Option<SourceFile>,
+    /// Replaces the built-in policy version in reports.
     pub policy_version: Option<String>,
+    /// Added to `--exclude`.
     pub exclude: Vec<String>,
-    pub rules: BTreeMap<String, RuleOverride>,
-}
-
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("path", &self.file.as_ref().map(|s| &s.path))
-            .field("policy_version", &self.policy_version)
-            .field("rules", &self.rules)
-            .finish_non_exhaustive()
-    }
+    pub rules: RuleOverrides,
 }
 
 impl Config {
@@ -84,11 +77,43 @@ impl Config {
                 problems: vec![*problem],
             })?
         };
+        let entries = raw
+            .rules
+            .into_iter()
+            .map(|(code, change)| {
+                let route = |extra: &[Step]| {
+                    [
+                        vec![Step::from("rules"), Step::from(code.as_str())],
+                        extra.to_vec(),
+                    ]
+                    .concat()
+                };
+                let params = change
+                    .params
+                    .into_iter()
+                    .map(|(name, value)| {
+                        let at = route(&["params".into(), name.as_str().into()]);
+                        ParamOverride {
+                            name_at: file.site(&at, true),
+                            value_at: file.site(&at, false),
+                            name,
+                            value,
+                        }
+                    })
+                    .collect();
+                RuleOverride {
+                    at: file.site(&route(&[]), true),
+                    code,
+                    enabled: change.enabled,
+                    severity: change.severity,
+                    params,
+                }
+            })
+            .collect();
         Ok(Self {
             policy_version: raw.policy_version,
             exclude: raw.exclude,
-            rules: raw.rules,
-            file: Some(file),
+            rules: RuleOverrides { entries },
         })
     }
 }

@@ -1,31 +1,85 @@
 //! Diagnostics for rule and configuration files: every problem found while loading them,
 //! each pointing into its file, reported together through miette.
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
 use thiserror::Error;
 
 use crate::model::{Step, YamlLocator};
 
-/// One problem in a rule or config file (a user error).
-#[derive(Debug, Error, Diagnostic)]
-#[error("{path}{line}: {message}")]
-pub struct Problem {
+/// A place in a loaded file: its path, 1-based line and column, and byte span, with the
+/// file's text so that a later stage can still report a problem there.
+#[derive(Debug, Clone)]
+pub struct Site {
     pub path: String,
-    /// `:LINE` when the problem has a position.
-    line: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub span: Option<SourceSpan>,
+    src: NamedSource<Arc<str>>,
+}
+
+impl Site {
+    /// A problem at this place.
+    pub fn problem(
+        &self,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) -> Problem {
+        Problem {
+            at: self.clone(),
+            message: message.into(),
+            label: label.into(),
+            help,
+        }
+    }
+}
+
+/// One problem in a rule or config file (a user error). Renders as `path:line: message`.
+#[derive(Debug)]
+pub struct Problem {
+    pub at: Site,
     pub message: String,
-    #[source_code]
-    src: NamedSource<String>,
-    #[label("{label}")]
-    span: Option<SourceSpan>,
     label: String,
-    #[help]
     help: Option<String>,
 }
 
 impl Problem {
-    pub fn line(&self) -> Option<usize> {
-        self.line.strip_prefix(':').and_then(|l| l.parse().ok())
+    pub fn line(&self) -> Option<u32> {
+        self.at.line
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.at.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.at.path, self.message),
+            None => write!(f, "{}: {}", self.at.path, self.message),
+        }
+    }
+}
+
+impl std::error::Error for Problem {}
+
+impl Diagnostic for Problem {
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.at.src)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.at.span?;
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(self.label.clone()),
+            span,
+        ))))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 }
 
@@ -45,16 +99,20 @@ pub struct LoadError {
 pub(crate) struct SourceFile {
     pub path: String,
     pub text: String,
+    src: NamedSource<Arc<str>>,
     locator: YamlLocator,
 }
 
 impl SourceFile {
     pub(crate) fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
+        let path = path.into();
         let text = text.into();
         let locator = YamlLocator::new(&text);
+        let src = NamedSource::new(path.clone(), Arc::from(text.as_str()));
         Self {
-            path: path.into(),
+            path,
             text,
+            src,
             locator,
         }
     }
@@ -73,6 +131,11 @@ impl SourceFile {
         })
     }
 
+    /// The place of `route` (its key when `key`; the nearest existing prefix otherwise).
+    pub(crate) fn site(&self, route: &[Step], key: bool) -> Site {
+        self.site_at(self.locator.nearest(route, key))
+    }
+
     /// A problem at `route` (its key when `key`; the nearest existing prefix otherwise).
     pub(crate) fn at(
         &self,
@@ -82,8 +145,7 @@ impl SourceFile {
         label: impl Into<String>,
         help: Option<String>,
     ) -> Problem {
-        let offset = self.locator.nearest(route, key);
-        self.at_offset(offset, message, label, help)
+        self.site(route, key).problem(message, label, help)
     }
 
     /// A problem at a 1-based line and column (from a parser's error).
@@ -101,16 +163,10 @@ impl SourceFile {
             .map(str::len)
             .sum();
         let offset = (start + column.saturating_sub(1)).min(self.text.len());
-        self.at_offset(Some(offset), message, label, None)
+        self.site_at(Some(offset)).problem(message, label, None)
     }
 
-    fn at_offset(
-        &self,
-        offset: Option<usize>,
-        message: impl Into<String>,
-        label: impl Into<String>,
-        help: Option<String>,
-    ) -> Problem {
+    fn site_at(&self, offset: Option<usize>) -> Site {
         let span = offset.map(|start| {
             let end = self.text[start..]
                 .find('\n')
@@ -118,20 +174,19 @@ impl SourceFile {
             let len = self.text[start..end].trim_end().len().max(1);
             SourceSpan::from((start, len.min(self.text.len().saturating_sub(start))))
         });
-        let line = offset.map_or_else(String::new, |o| {
-            format!(
-                ":{}",
-                self.text[..o].bytes().filter(|b| *b == b'\n').count() + 1
-            )
+        let (line, column) = offset.map_or((None, None), |o| {
+            let before = &self.text[..o];
+            let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+            let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+            let column = before[line_start..].chars().count() + 1;
+            (u32::try_from(line).ok(), u32::try_from(column).ok())
         });
-        Problem {
+        Site {
             path: self.path.clone(),
             line,
-            message: message.into(),
-            src: NamedSource::new(self.path.clone(), self.text.clone()),
+            column,
             span,
-            label: label.into(),
-            help,
+            src: self.src.clone(),
         }
     }
 }

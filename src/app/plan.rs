@@ -95,7 +95,11 @@ pub(crate) fn load_rules(
         builtins: builtin_rules,
         dirs: &sources.rules,
     };
-    Ok(crate::rules::load(&rule_sources, config)?)
+    Ok(crate::rules::load(
+        &rule_sources,
+        &config.rules,
+        config.policy_version.as_deref(),
+    )?)
 }
 
 fn parse_now(text: Option<&str>) -> miette::Result<OffsetDateTime> {

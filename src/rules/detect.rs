@@ -1,6 +1,6 @@
-//! Detector rules over text: an Aho-Corasick pass over every detector's keywords picks the
-//! candidate rules for a text, then only their regexes run. Matches carry byte offsets; the
-//! caller turns them into spans.
+//! Detector rules over text: an Aho-Corasick pass over every detector's keywords, overlaps
+//! included, picks the candidate rules for a text, then only their regexes run. Matches carry byte
+//! offsets; the caller turns them into spans.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
@@ -163,52 +163,82 @@ fn crc32(bytes: &[u8]) -> u32 {
 #[derive(Debug, Clone)]
 pub(crate) struct DetectorSet {
     automaton: Option<AhoCorasick>,
-    /// Keyword pattern index → index of the detector it belongs to.
-    owners: Vec<usize>,
+    /// Distinct keyword (pattern index) → the detectors that list it or any keyword that is
+    /// a substring of it (an occurrence of the keyword is one of those too), ascending.
+    covers: Vec<Vec<usize>>,
     count: usize,
 }
 
 impl DetectorSet {
     pub(crate) fn new<'a>(detectors: impl IntoIterator<Item = &'a Detector>) -> Self {
-        let mut keywords = Vec::new();
-        let mut owners = Vec::new();
+        let mut keywords: Vec<&str> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut count = 0;
         for (i, detector) in detectors.into_iter().enumerate() {
             for keyword in &detector.keywords {
-                keywords.push(keyword.clone());
-                owners.push(i);
+                match keywords.iter().position(|k| k == keyword) {
+                    Some(p) => owners[p].push(i),
+                    None => {
+                        keywords.push(keyword);
+                        owners.push(vec![i]);
+                    }
+                }
             }
             count = i + 1;
         }
+        let covers = keywords
+            .iter()
+            .map(|outer| {
+                let mut covered: Vec<usize> = keywords
+                    .iter()
+                    .zip(&owners)
+                    .filter(|(inner, _)| outer.contains(**inner))
+                    .flat_map(|(_, owners)| owners.iter().copied())
+                    .collect();
+                covered.sort_unstable();
+                covered.dedup();
+                covered
+            })
+            .collect();
         let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostFirst)
+            .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .ok();
         Self {
             automaton,
-            owners,
+            covers,
             count,
         }
     }
 
-    /// Indices of the detectors whose keywords occur in `text`, ascending. One
-    /// non-overlapping pass, ended early once every detector is a candidate; a keyword hidden
-    /// inside another detector's keyword match would be missed, so keywords of different
-    /// detectors must not overlap (they are provider prefixes: `AKIA`, `ghp_`, `xoxb-`).
+    /// Indices of the detectors whose keywords occur in `text`, ascending, whatever the
+    /// keywords' overlaps.
+    ///
+    /// Each search is leftmost-longest and the next one starts one byte after the previous
+    /// match's *start* (not its end), so every position where some keyword starts is visited
+    /// in turn: a leftmost search from `from` returns the smallest such position `>= from`.
+    /// At that position it returns the longest keyword starting there; every other keyword
+    /// occurrence starting there is a prefix of it, hence a substring, and `covers` adds its
+    /// detectors. A keyword starting inside another's match, or extending past it, starts at
+    /// a later position and is found by a later search. The pass ends once every detector is
+    /// a candidate.
     pub(crate) fn candidates(&self, text: &str) -> Vec<usize> {
         let mut hit = vec![false; self.count];
         if let Some(automaton) = &self.automaton {
             let mut left = self.count;
-            for m in automaton.find_iter(text) {
-                let slot = &mut hit[self.owners[m.pattern().as_usize()]];
-                if !*slot {
-                    *slot = true;
-                    left -= 1;
-                    if left == 0 {
-                        break;
+            let mut from = 0;
+            while left > 0 && from < text.len() {
+                let input = aho_corasick::Input::new(text).span(from..text.len());
+                let Some(m) = automaton.find(input) else {
+                    break;
+                };
+                for &detector in &self.covers[m.pattern().as_usize()] {
+                    if !std::mem::replace(&mut hit[detector], true) {
+                        left -= 1;
                     }
                 }
+                from = m.start() + 1;
             }
         }
         hit.iter()
@@ -320,5 +350,68 @@ mod tests {
         assert_eq!(set.candidates("AKIA and ghp_"), vec![0, 1]);
         assert_eq!(set.candidates("ghp_ then AKIA, then more ghp_"), vec![0, 1]);
         assert!(set.candidates("nothing here").is_empty());
+    }
+
+    /// Issue 5: a user rule's keyword `xoxb` must not hide the built-in Slack detector's
+    /// `xoxb-`, whichever is listed first, nor a keyword that starts inside another's match.
+    #[test]
+    fn overlapping_keywords_of_different_detectors_all_fire() {
+        let with = |keywords: &[&str]| Detector {
+            keywords: keywords.iter().map(|k| (*k).to_owned()).collect(),
+            ..aws()
+        };
+        for detectors in [
+            [with(&["xoxb"]), with(&["xoxb-"])],
+            [with(&["xoxb-"]), with(&["xoxb"])],
+        ] {
+            let set = DetectorSet::new(&detectors);
+            assert_eq!(set.candidates("token = xoxb-123"), vec![0, 1]);
+        }
+        let detectors = [
+            with(&["AKIA"]),
+            with(&["KIAZ"]),
+            with(&["IA"]),
+            with(&["AKIA"]),
+            with(&["ZZZ"]),
+        ];
+        let set = DetectorSet::new(&detectors);
+        assert_eq!(
+            set.candidates("id = AKIAZ7"),
+            vec![0, 1, 2, 3],
+            "a keyword starting inside another's match, one inside it, one shared"
+        );
+        assert_eq!(set.candidates("xx IA"), vec![2]);
+    }
+
+    /// Against a brute-force oracle: every detector with a keyword that is a substring.
+    #[test]
+    fn candidates_equal_the_substring_oracle() {
+        let alphabet = ["a", "b", "ab", "ba", "aab", "bab", "abab", "b-", "-a"];
+        let detectors: Vec<Detector> = (0..alphabet.len())
+            .map(|i| Detector {
+                keywords: vec![
+                    alphabet[i].to_owned(),
+                    alphabet[(i * 5 + 3) % alphabet.len()].to_owned(),
+                ],
+                ..aws()
+            })
+            .collect();
+        let set = DetectorSet::new(&detectors);
+        let mut seed = 7_u32;
+        for _ in 0..500 {
+            let mut text = String::new();
+            for _ in 0..(seed % 9) {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                text.push_str(["a", "b", "-", "x"][(seed >> 16) as usize % 4]);
+            }
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let oracle: Vec<usize> = detectors
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.prefilter_hits(&text))
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(set.candidates(&text), oracle, "text {text:?}");
+        }
     }
 }

@@ -5,9 +5,10 @@
 use regex::Regex;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use crate::model::ViolatedCondition;
+use super::schema::Operator;
+use crate::model::time::{calendar_days, format_time, parse_time};
+use crate::model::{Step, ViolatedCondition, field_steps};
 
 /// A compiled condition: parameters resolved, regexes built.
 #[derive(Debug, Clone)]
@@ -21,14 +22,8 @@ pub(crate) enum Condition {
 #[derive(Debug, Clone)]
 pub(crate) struct Leaf {
     pub field: String,
-    pub path: Vec<Segment>,
+    pub path: Vec<Step>,
     pub op: Op,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Segment {
-    Key(String),
-    Index(usize),
 }
 
 /// The right-hand side of an operator: a value, or the scan's `now` (`"{{now}}"`).
@@ -59,61 +54,42 @@ pub(crate) enum Op {
 }
 
 impl Op {
-    pub(crate) fn name(&self) -> &'static str {
+    pub(crate) const fn operator(&self) -> Operator {
         match self {
-            Self::Eq(_) => "eq",
-            Self::Ne(_) => "ne",
-            Self::In(_) => "in",
-            Self::NotIn(_) => "not_in",
-            Self::Gt(_) => "gt",
-            Self::Gte(_) => "gte",
-            Self::Lt(_) => "lt",
-            Self::Lte(_) => "lte",
-            Self::Contains(_) => "contains",
-            Self::Matches(_) => "matches",
-            Self::Exists(_) => "exists",
-            Self::OlderThanDays(_) => "older_than_days",
-            Self::NewerThanDays(_) => "newer_than_days",
-            Self::WithinNextDays(_) => "within_next_days",
-            Self::AnyOf(_) => "any_of",
-            Self::AllOf(_) => "all_of",
+            Self::Eq(_) => Operator::Eq,
+            Self::Ne(_) => Operator::Ne,
+            Self::In(_) => Operator::In,
+            Self::NotIn(_) => Operator::NotIn,
+            Self::Gt(_) => Operator::Gt,
+            Self::Gte(_) => Operator::Gte,
+            Self::Lt(_) => Operator::Lt,
+            Self::Lte(_) => Operator::Lte,
+            Self::Contains(_) => Operator::Contains,
+            Self::Matches(_) => Operator::Matches,
+            Self::Exists(_) => Operator::Exists,
+            Self::OlderThanDays(_) => Operator::OlderThanDays,
+            Self::NewerThanDays(_) => Operator::NewerThanDays,
+            Self::WithinNextDays(_) => Operator::WithinNextDays,
+            Self::AnyOf(_) => Operator::AnyOf,
+            Self::AllOf(_) => Operator::AllOf,
         }
+    }
+
+    pub(crate) const fn name(&self) -> &'static str {
+        self.operator().name()
     }
 }
 
-/// Splits `a.b[0].c` (or `a.b.0.c`) into segments.
-pub(crate) fn parse_path(field: &str) -> Option<Vec<Segment>> {
-    let mut out = Vec::new();
-    for part in field.split('.') {
-        let (name, mut rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
-        if !name.is_empty() {
-            match name.parse::<usize>() {
-                Ok(i) if !out.is_empty() => out.push(Segment::Index(i)),
-                _ => out.push(Segment::Key(name.to_owned())),
-            }
-        } else if rest.is_empty() {
-            return None;
-        }
-        if !rest.is_empty() {
-            rest = rest.strip_suffix(']')?;
-            for index in rest.split("][") {
-                out.push(Segment::Index(index.parse().ok()?));
-            }
-        }
-    }
-    (!out.is_empty()).then_some(out)
-}
-
-fn lookup<'a>(attrs: &'a Map<String, Value>, path: &[Segment]) -> Option<&'a Value> {
+fn lookup<'a>(attrs: &'a Map<String, Value>, path: &[Step]) -> Option<&'a Value> {
     let (first, rest) = path.split_first()?;
     let mut value = match first {
-        Segment::Key(k) => attrs.get(k)?,
-        Segment::Index(_) => return None,
+        Step::Key(k) => attrs.get(k)?,
+        Step::Index(_) => return None,
     };
     for segment in rest {
         value = match (segment, value) {
-            (Segment::Key(k), Value::Object(map)) => map.get(k)?,
-            (Segment::Index(i), Value::Array(items)) => items.get(*i)?,
+            (Step::Key(k), Value::Object(map)) => map.get(k)?,
+            (Step::Index(i), Value::Array(items)) => items.get(*i)?,
             _ => return None,
         };
     }
@@ -122,35 +98,7 @@ fn lookup<'a>(attrs: &'a Map<String, Value>, path: &[Segment]) -> Option<&'a Val
 
 /// Looks up a dotted field path; `None` for absent or null.
 pub(crate) fn get<'a>(attrs: &'a Map<String, Value>, field: &str) -> Option<&'a Value> {
-    lookup(attrs, &parse_path(field)?)
-}
-
-/// Parses RFC 3339 timestamps and bare `YYYY-MM-DD` dates (taken as midnight UTC).
-pub(crate) fn parse_time(value: &Value) -> Option<OffsetDateTime> {
-    let text = value.as_str()?.trim();
-    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Some(t);
-    }
-    let date = time::Date::parse(
-        text.get(..10)?,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()?;
-    match text.len() {
-        10 => Some(date.midnight().assume_utc()),
-        _ => OffsetDateTime::parse(&format!("{text}Z"), &Rfc3339).ok(),
-    }
-}
-
-pub(crate) fn format_time(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
-}
-
-/// Calendar days from `from` to `to`, both taken in UTC: a key rotated on 2025-10-07 at any
-/// hour is 412 days old on 2026-11-23.
-fn calendar_days(from: OffsetDateTime, to: OffsetDateTime) -> i64 {
-    let utc = time::UtcOffset::UTC;
-    (to.to_offset(utc).date() - from.to_offset(utc).date()).whole_days()
+    lookup(attrs, &field_steps(field)?)
 }
 
 fn as_number(value: &Value) -> Option<f64> {
@@ -441,7 +389,7 @@ mod tests {
     fn leaf(field: &str, op: Op) -> Condition {
         Condition::Leaf(Leaf {
             field: field.into(),
-            path: parse_path(field).unwrap(),
+            path: field_steps(field).unwrap(),
             op,
         })
     }
@@ -540,22 +488,5 @@ mod tests {
         assert_eq!(at("2026-12-10T00:00:00Z").unwrap()[0].actual, json!(17));
         assert!(at("2026-11-01").is_none());
         assert!(at("2027-01-01").is_none());
-    }
-
-    #[test]
-    fn paths_parse_dots_and_brackets() {
-        use Segment::{Index, Key};
-        assert_eq!(
-            parse_path("a.b[2].c"),
-            Some(vec![
-                Key("a".into()),
-                Key("b".into()),
-                Index(2),
-                Key("c".into())
-            ])
-        );
-        assert_eq!(parse_path("a.0"), Some(vec![Key("a".into()), Index(0)]));
-        assert_eq!(parse_path(""), None);
-        assert_eq!(parse_path("a[x]"), None);
     }
 }

@@ -2,11 +2,15 @@
 //! rules (`eval`), finding secrets in text with detector rules (`detect`), and each rule's
 //! self-test (`selftest`). Nothing here knows about input formats or report formats.
 
+mod compile;
 mod detect;
+mod docs;
 mod eval;
 mod load;
+mod overrides;
 mod schema;
 mod selftest;
+mod validate;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -14,7 +18,9 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 pub use crate::diag::{LoadError, Problem};
+pub use docs::docs;
 pub use load::{BUILTIN_POLICY_VERSION, Builtin, RuleSources, load};
+pub use overrides::{ParamOverride, RuleOverride, RuleOverrides};
 
 use crate::model::{
     Confidence, KeyKind, SecretFacts, Severity, Subject, ViolatedCondition, sha256_hex,
@@ -44,6 +50,8 @@ pub struct Rule {
     pub path: String,
     pub text: String,
     body: Body,
+    /// Severity refinements, in order; the first whose `when` holds applies.
+    refine: Vec<Refine>,
     /// The rule as written: its examples, and the source of a recompile with other params.
     raw: RawRule,
 }
@@ -58,7 +66,55 @@ enum Body {
     Detector(Detector),
 }
 
+/// A compiled `refine` entry.
+#[derive(Debug, Clone)]
+struct Refine {
+    when: Condition,
+    severity: Option<Severity>,
+    message: Option<String>,
+}
+
+/// What a rule's `refine` block changes for one subject's finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refinement<'a> {
+    /// Replaces the rule's severity.
+    pub severity: Option<Severity>,
+    /// Replaces the rule's message template (render it as the rule's own).
+    pub message: Option<&'a str>,
+    /// The leaves of the entry's `when` that held.
+    pub because: Vec<ViolatedCondition>,
+}
+
 impl Rule {
+    /// The refinement of the first `refine` entry whose `when` holds on `attrs` at `now`.
+    pub fn refinement(
+        &self,
+        attrs: &Map<String, Value>,
+        now: OffsetDateTime,
+    ) -> Option<Refinement<'_>> {
+        self.refinement_at(attrs, &Context { now })
+            .map(|(_, refinement)| refinement)
+    }
+
+    /// The refinement and the index of the entry that gave it.
+    fn refinement_at(
+        &self,
+        attrs: &Map<String, Value>,
+        ctx: &Context,
+    ) -> Option<(usize, Refinement<'_>)> {
+        self.refine.iter().enumerate().find_map(|(i, entry)| {
+            let because = eval::holds(&entry.when, attrs, ctx)?;
+            Some((
+                i,
+                Refinement {
+                    severity: entry.severity,
+                    message: entry.message.as_deref(),
+                    because,
+                },
+            ))
+        })
+    }
+
     pub fn failure_class(&self) -> &'static str {
         self.failure_class.as_str()
     }
@@ -103,9 +159,20 @@ impl Rule {
         reason: Option<&ViolatedCondition>,
         subject_name: Option<&str>,
     ) -> (String, Vec<String>) {
-        let mut out = String::with_capacity(self.message.len() + 32);
+        self.render_template(&self.message, attrs, reason, subject_name)
+    }
+
+    /// Renders `template` (the rule's message, or a refinement's) as `render` does.
+    pub(crate) fn render_template(
+        &self,
+        template: &str,
+        attrs: &Map<String, Value>,
+        reason: Option<&ViolatedCondition>,
+        subject_name: Option<&str>,
+    ) -> (String, Vec<String>) {
+        let mut out = String::with_capacity(template.len() + 32);
         let mut missing = Vec::new();
-        let mut rest = self.message.as_str();
+        let mut rest = template;
         while let Some(open) = rest.find("{{") {
             out.push_str(&rest[..open]);
             let after = &rest[open + 2..];
@@ -221,35 +288,63 @@ impl RuleSet {
     }
 
     /// The verdicts of every enabled rule on one subject: the posture rules of its kind, or,
-    /// for a secret, the detector rule that found it.
+    /// for a secret, the detector rule that found it; each refined by the rule's first
+    /// `refine` entry that holds (a leaked key that is live becomes critical).
     pub fn judge(&self, subject: &Subject, now: OffsetDateTime) -> Vec<Verdict> {
         let ctx = Context { now };
-        if let Some(secret) = &subject.secret {
-            return self
-                .detector_index(&secret.detector)
+        let verdicts: Vec<Verdict> = if let Some(secret) = &subject.secret {
+            self.detector_index(&secret.detector)
                 .map(|i| self.secret_verdict(i, subject, secret))
                 .into_iter()
-                .collect();
-        }
-        let Some(indices) = self.by_kind.get(&subject.kind) else {
-            return Vec::new();
-        };
-        indices
-            .iter()
-            .filter_map(|&i| {
-                let rule = &self.rules[i];
-                let because = rule.judge(&subject.attrs, &ctx)?;
-                let (message, _) =
-                    rule.render(&subject.attrs, because.first(), Some(&subject.name));
-                Some(Verdict {
-                    rule: i,
-                    severity: rule.severity,
-                    confidence: rule.confidence,
-                    message,
-                    because,
+                .collect()
+        } else {
+            let Some(indices) = self.by_kind.get(&subject.kind) else {
+                return Vec::new();
+            };
+            indices
+                .iter()
+                .filter_map(|&i| {
+                    let rule = &self.rules[i];
+                    let because = rule.judge(&subject.attrs, &ctx)?;
+                    let (message, _) =
+                        rule.render(&subject.attrs, because.first(), Some(&subject.name));
+                    Some(Verdict {
+                        rule: i,
+                        severity: rule.severity,
+                        confidence: rule.confidence,
+                        message,
+                        because,
+                    })
                 })
-            })
+                .collect()
+        };
+        verdicts
+            .into_iter()
+            .map(|verdict| self.refined(verdict, subject, now))
             .collect()
+    }
+
+    /// `verdict` with its rule's refinement applied: severity and message replaced, and the
+    /// refinement's leaves added to the reasons.
+    fn refined(&self, mut verdict: Verdict, subject: &Subject, now: OffsetDateTime) -> Verdict {
+        let rule = &self.rules[verdict.rule];
+        let Some(refinement) = rule.refinement(&subject.attrs, now) else {
+            return verdict;
+        };
+        if let Some(severity) = refinement.severity {
+            verdict.severity = severity;
+        }
+        if let Some(template) = refinement.message {
+            let (message, _) = rule.render_template(
+                template,
+                &subject.attrs,
+                verdict.because.first(),
+                Some(&subject.name),
+            );
+            verdict.message = message;
+        }
+        verdict.because.extend(refinement.because);
+        verdict
     }
 
     fn detector_index(&self, code: &str) -> Option<usize> {
@@ -331,75 +426,4 @@ pub struct Detection<'r> {
     /// The identity-key kind of the matched value, when it is an identifier.
     pub identity: Option<KeyKind>,
     pub found: SecretMatch,
-}
-
-/// A rule's documentation (`rules show`): plain text, or Markdown for `docs/rules/`.
-pub fn docs(rule: &Rule, markdown: bool) -> String {
-    let params = if rule.params.is_empty() {
-        "none".to_owned()
-    } else {
-        rule.params
-            .iter()
-            .map(|(k, v)| format!("{k} = {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let (positive, negative) = rule.example_counts();
-    let fields = [
-        ("severity", rule.severity.to_string()),
-        ("type", rule.rule_type().to_owned()),
-        ("subject", rule.subject_kind().to_owned()),
-        ("failure class", rule.failure_class().to_owned()),
-        ("failure mode", rule.failure_mode.clone()),
-        ("frameworks", rule.frameworks.join(", ")),
-        ("parameters", params),
-        (
-            "examples",
-            format!("{positive} that must violate, {negative} that must pass"),
-        ),
-    ];
-    let mut out = String::new();
-    if markdown {
-        out.push_str(&format!("# {} {}\n\n", rule.code, rule.name));
-        if !rule.description.is_empty() {
-            out.push_str(&format!("{}\n\n", rule.description.trim()));
-        }
-        out.push_str("| | |\n|---|---|\n");
-        for (k, v) in fields {
-            out.push_str(&format!("| {k} | {v} |\n"));
-        }
-        out.push_str(&format!(
-            "\n## Remediation\n\n{}\n",
-            rule.remediation.trim()
-        ));
-        if !rule.references.is_empty() {
-            out.push_str("\n## References\n\n");
-            for r in &rule.references {
-                out.push_str(&format!("- <{r}>\n"));
-            }
-        }
-        out.push_str(&format!(
-            "\n## Definition\n\n`{}`\n\n```yaml\n{}\n```\n",
-            rule.path,
-            rule.text.trim_end()
-        ));
-    } else {
-        out.push_str(&format!("{} {}\n\n", rule.code, rule.name));
-        if !rule.description.is_empty() {
-            out.push_str(&format!("{}\n\n", rule.description.trim()));
-        }
-        for (k, v) in fields {
-            out.push_str(&format!("{k:>14}: {v}\n"));
-        }
-        out.push_str(&format!("\nremediation: {}\n", rule.remediation.trim()));
-        for r in &rule.references {
-            out.push_str(&format!("reference: {r}\n"));
-        }
-        out.push_str(&format!(
-            "\ndefinition ({}):\n{}\n",
-            rule.path,
-            rule.text.trim_end()
-        ));
-    }
-    out
 }

@@ -48,6 +48,35 @@ pub(crate) struct RawRule {
     pub examples: Vec<RawExample>,
     #[serde(default)]
     pub negative_examples: Vec<RawExample>,
+
+    /// Severity refinements: the first entry whose `when` holds on the subject applies.
+    #[serde(default)]
+    pub refine: Vec<RawRefinement>,
+}
+
+/// One `refine` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRefinement {
+    /// Evaluated on the subject's attributes, in the language of `when`.
+    pub when: RawCondition,
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// Replaces the rule's message template.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Subjects this entry must refine, run by the self-test.
+    #[serde(default)]
+    pub examples: Vec<RawRefineExample>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRefineExample {
+    pub attrs: serde_json::Map<String, Value>,
+    /// RFC 3339; default 2026-06-01T00:00:00Z.
+    #[serde(default)]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -70,53 +99,162 @@ impl FailureClass {
     }
 }
 
+/// What an operator takes as its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Takes {
+    /// A scalar, a date or `"{{now}}"`.
+    Value,
+    /// A list of scalars.
+    List,
+    /// A regex string.
+    Regex,
+    /// `true` or `false`.
+    Bool,
+    /// A number of days, zero or more.
+    Days,
+    /// A nested condition, evaluated on each item of a list.
+    Condition,
+}
+
+/// Declares the operator table: the `Operator` enum, its names, what each takes, and `ALL`
+/// in documentation order. Parsing, compilation, help texts and the docs test derive from it.
+macro_rules! operators {
+    ($($variant:ident = $name:literal, $takes:ident;)*) => {
+        /// A leaf condition's operator.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum Operator {
+            $($variant,)*
+        }
+
+        impl Operator {
+            /// Every operator, in the order they are documented.
+            pub(crate) const ALL: &[Self] = &[$(Self::$variant,)*];
+
+            /// The key that names the operator in a rule file.
+            pub(crate) const fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                }
+            }
+
+            pub(crate) const fn takes(self) -> Takes {
+                match self {
+                    $(Self::$variant => Takes::$takes,)*
+                }
+            }
+        }
+    };
+}
+
+operators! {
+    Eq = "eq", Value;
+    Ne = "ne", Value;
+    In = "in", List;
+    NotIn = "not_in", List;
+    Gt = "gt", Value;
+    Gte = "gte", Value;
+    Lt = "lt", Value;
+    Lte = "lte", Value;
+    Contains = "contains", Value;
+    Matches = "matches", Regex;
+    Exists = "exists", Bool;
+    OlderThanDays = "older_than_days", Days;
+    NewerThanDays = "newer_than_days", Days;
+    WithinNextDays = "within_next_days", Days;
+    AnyOf = "any_of", Condition;
+    AllOf = "all_of", Condition;
+}
+
+impl Operator {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|op| op.name() == name)
+    }
+
+    /// `eq, ne, in, …`: the list for help texts.
+    pub(crate) fn names() -> String {
+        Self::ALL
+            .iter()
+            .map(|op| op.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The keys of a condition other than operators.
+pub(crate) const CONDITION_KEYS: &[&str] = &["all", "any", "not", "field"];
+
 /// One node of a condition tree: exactly one of `all`, `any`, `not`, or a leaf
-/// (`field` plus exactly one operator). Checked in `load.rs`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// (`field` plus exactly one operator). Deserialized by hand so that every operator key comes
+/// from [`Operator`]; keys that are neither are kept in `unknown`, and `compile` reports each
+/// at its line with a suggestion.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct RawCondition {
     pub all: Option<Vec<Self>>,
     pub any: Option<Vec<Self>>,
     pub not: Option<Box<Self>>,
     pub field: Option<String>,
-    pub eq: Option<Value>,
-    pub ne: Option<Value>,
-    #[serde(rename = "in")]
-    pub in_: Option<Value>,
-    pub not_in: Option<Value>,
-    pub gt: Option<Value>,
-    pub gte: Option<Value>,
-    pub lt: Option<Value>,
-    pub lte: Option<Value>,
-    pub contains: Option<Value>,
-    pub matches: Option<Value>,
-    pub exists: Option<Value>,
-    pub older_than_days: Option<Value>,
-    pub newer_than_days: Option<Value>,
-    pub within_next_days: Option<Value>,
-    pub any_of: Option<Box<Self>>,
-    pub all_of: Option<Box<Self>>,
+    /// The operator keys, in the order written.
+    pub operators: Vec<(Operator, RawOperand)>,
+    pub unknown: Vec<String>,
 }
 
-/// Operator names in the order they are documented.
-pub(crate) const OPERATORS: &[&str] = &[
-    "eq",
-    "ne",
-    "in",
-    "not_in",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "contains",
-    "matches",
-    "exists",
-    "older_than_days",
-    "newer_than_days",
-    "within_next_days",
-    "any_of",
-    "all_of",
-];
+/// An operator's value as written: a nested condition for `any_of` / `all_of`.
+#[derive(Debug, Clone)]
+pub(crate) enum RawOperand {
+    Value(Value),
+    Condition(Box<RawCondition>),
+}
+
+impl<'de> Deserialize<'de> for RawCondition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ConditionVisitor)
+    }
+}
+
+struct ConditionVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ConditionVisitor {
+    type Value = RawCondition;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a condition: a mapping with `all`, `any`, `not`, or `field` and an operator")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawCondition, A::Error> {
+        fn once<T, E: serde::de::Error>(
+            slot: &mut Option<T>,
+            key: &'static str,
+            value: T,
+        ) -> Result<(), E> {
+            if slot.replace(value).is_some() {
+                return Err(E::duplicate_field(key));
+            }
+            Ok(())
+        }
+        let mut out = RawCondition::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "all" => once(&mut out.all, "all", map.next_value()?)?,
+                "any" => once(&mut out.any, "any", map.next_value()?)?,
+                "not" => once(&mut out.not, "not", map.next_value()?)?,
+                "field" => once(&mut out.field, "field", map.next_value()?)?,
+                name => match Operator::from_name(name) {
+                    Some(op) if op.takes() == Takes::Condition => out
+                        .operators
+                        .push((op, RawOperand::Condition(map.next_value()?))),
+                    Some(op) => out
+                        .operators
+                        .push((op, RawOperand::Value(map.next_value()?))),
+                    None => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        out.unknown.push(key);
+                    }
+                },
+            }
+        }
+        Ok(out)
+    }
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -187,4 +325,60 @@ pub(crate) struct RawSubjectExample {
     /// The field of the leaf the example must violate.
     #[serde(default)]
     pub violates: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The operators named in the first column of the table under `### Operators`.
+    fn documented_operators() -> BTreeSet<String> {
+        let docs = include_str!("../../docs/writing-rules.md");
+        let section = docs
+            .split_once("### Operators")
+            .expect("docs/writing-rules.md has an Operators section")
+            .1;
+        let section = section.split("\n#").next().unwrap_or(section);
+        section
+            .lines()
+            .filter_map(|line| line.strip_prefix('|')?.split('|').next())
+            .flat_map(|cell| cell.split(',').map(str::trim))
+            .filter_map(|name| name.strip_prefix('`')?.strip_suffix('`'))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn every_operator_is_documented_and_every_documented_operator_exists() {
+        let table: BTreeSet<String> = Operator::ALL
+            .iter()
+            .map(|op| op.name().to_owned())
+            .collect();
+        assert_eq!(documented_operators(), table);
+    }
+
+    #[test]
+    fn operator_names_round_trip() {
+        for op in Operator::ALL {
+            assert_eq!(Operator::from_name(op.name()), Some(*op));
+        }
+        assert_eq!(Operator::from_name("olderthan_days"), None);
+    }
+
+    #[test]
+    fn a_leaf_keeps_every_key_it_was_given() {
+        let raw: RawCondition = serde_yaml::from_str(
+            "{ field: a, eq: 1, olderthan_days: 3, any_of: { field: b, exists: true } }",
+        )
+        .unwrap();
+        assert_eq!(raw.field.as_deref(), Some("a"));
+        let ops: Vec<_> = raw.operators.iter().map(|(op, _)| *op).collect();
+        assert_eq!(ops, [Operator::Eq, Operator::AnyOf]);
+        assert!(matches!(raw.operators[1].1, RawOperand::Condition(_)));
+        assert_eq!(raw.unknown, ["olderthan_days"]);
+        let twice = serde_yaml::from_str::<RawCondition>("{ field: a, field: b, eq: 1 }");
+        assert!(twice.is_err());
+    }
 }

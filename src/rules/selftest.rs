@@ -1,15 +1,17 @@
 //! A rule's self-test: its `examples` must violate it (naming the field `violates` gives),
 //! its `negative_examples` must pass, its message must render, and a detector's keywords must
-//! occur in every example, or the prefilter would hide a true positive. Run on every load,
+//! occur in every example, or the prefilter would hide a true positive. Each `refine` entry's
+//! `examples` must be refined by that entry, and a refined message must render too. Run on every load,
 //! by `nhiscan rules test` and by `cargo test`.
 
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-use super::eval::{Context, parse_time};
-use super::schema::RawExample;
+use super::eval::Context;
+use super::schema::{RawExample, RawRefineExample, RawSubjectExample};
 use super::{Body, Rule};
 use crate::model::Step;
+use crate::model::time::parse_time;
 
 /// The `now` of examples that do not set one.
 pub(crate) const EXAMPLE_NOW: OffsetDateTime = datetime!(2026-06-01 00:00 UTC);
@@ -31,10 +33,103 @@ pub(crate) fn check(rule: &Rule) -> Vec<Failure> {
             let route = vec![Step::from(key), Step::from(i)];
             if let Some(message) = check_one(rule, example, negative) {
                 failures.push(Failure { route, message });
+            } else if let (false, RawExample::Subject(example)) = (negative, example)
+                && let Some(message) = check_refined_message(rule, example)
+            {
+                failures.push(Failure { route, message });
+            }
+        }
+    }
+    for (i, entry) in rule.raw.refine.iter().enumerate() {
+        for (j, example) in entry.examples.iter().enumerate() {
+            let route = vec![
+                Step::from("refine"),
+                Step::from(i),
+                Step::from("examples"),
+                Step::from(j),
+            ];
+            if let Some(message) = check_refine_example(rule, i, example) {
+                failures.push(Failure { route, message });
             }
         }
     }
     failures
+}
+
+fn example_now(now: Option<&str>) -> Result<OffsetDateTime, String> {
+    match now {
+        Some(text) => parse_time(&serde_json::Value::String(text.to_owned()))
+            .ok_or_else(|| format!("`now: {text}` is not an RFC 3339 time")),
+        None => Ok(EXAMPLE_NOW),
+    }
+}
+
+/// A refine example must be refined by its own entry (not an earlier one), be a finding of a
+/// posture rule, and render the entry's message with nothing unresolved.
+fn check_refine_example(rule: &Rule, index: usize, example: &RawRefineExample) -> Option<String> {
+    let ctx = match example_now(example.now.as_deref()) {
+        Ok(now) => Context { now },
+        Err(message) => return Some(message),
+    };
+    match rule.refinement_at(&example.attrs, &ctx) {
+        None => {
+            return Some(format!(
+                "refine example does not satisfy `refine[{index}].when`"
+            ));
+        }
+        Some((first, _)) if first != index => {
+            return Some(format!(
+                "refine example is taken by `refine[{first}]`, which comes first"
+            ));
+        }
+        Some(_) => {}
+    }
+    let reasons = match &rule.body {
+        Body::Posture { .. } => match rule.judge(&example.attrs, &ctx) {
+            Some(reasons) => reasons,
+            None => {
+                return Some(
+                    "refine example does not violate the rule, so there is no finding to refine"
+                        .to_owned(),
+                );
+            }
+        },
+        Body::Detector(_) => Vec::new(),
+    };
+    let template = rule.raw.refine[index].message.as_deref()?;
+    unresolved(rule, template, &example.attrs, reasons.first(), index)
+}
+
+/// A violating example that a `refine` entry applies to must render that entry's message too.
+fn check_refined_message(rule: &Rule, example: &RawSubjectExample) -> Option<String> {
+    let ctx = Context {
+        now: example_now(example.now.as_deref()).ok()?,
+    };
+    let (index, refinement) = rule.refinement_at(&example.attrs, &ctx)?;
+    let reasons = rule.judge(&example.attrs, &ctx)?;
+    unresolved(
+        rule,
+        refinement.message?,
+        &example.attrs,
+        reasons.first(),
+        index,
+    )
+}
+
+fn unresolved(
+    rule: &Rule,
+    template: &str,
+    attrs: &serde_json::Map<String, serde_json::Value>,
+    reason: Option<&crate::model::ViolatedCondition>,
+    index: usize,
+) -> Option<String> {
+    let (_, missing) = rule.render_template(template, attrs, reason, None);
+    (!missing.is_empty()).then(|| {
+        format!(
+            "`refine[{index}].message` leaves {{{{{}}}}} unresolved",
+            missing.join("}}, {{")
+        )
+    })
 }
 
 fn check_one(rule: &Rule, example: &RawExample, negative: bool) -> Option<String> {
@@ -52,12 +147,9 @@ fn check_one(rule: &Rule, example: &RawExample, negative: bool) -> Option<String
             }
         }
         (Body::Posture { .. }, RawExample::Subject(example)) => {
-            let now = match &example.now {
-                Some(text) => match parse_time(&serde_json::Value::String(text.clone())) {
-                    Some(now) => now,
-                    None => return Some(format!("`now: {text}` is not an RFC 3339 time")),
-                },
-                None => EXAMPLE_NOW,
+            let now = match example_now(example.now.as_deref()) {
+                Ok(now) => now,
+                Err(message) => return Some(message),
             };
             let verdict = rule.judge(&example.attrs, &Context { now });
             match (negative, verdict) {

@@ -273,7 +273,8 @@ fn adapters_survive_mutated_inputs() {
             builtins: nhiscan::builtin_rules(),
             dirs: &[],
         },
-        &nhiscan::config::Config::default(),
+        &nhiscan::rules::RuleOverrides::default(),
+        None,
     )
     .unwrap();
     let mut state = 0x9E37_79B9_7F4A_7C15_u64;

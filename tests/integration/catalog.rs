@@ -13,7 +13,8 @@ fn builtin_set() -> nhiscan::rules::RuleSet {
             builtins: nhiscan::builtin_rules(),
             dirs: &[],
         },
-        &nhiscan::config::Config::default(),
+        &nhiscan::rules::RuleOverrides::default(),
+        None,
     )
     .unwrap_or_else(|e| {
         let problems: Vec<String> = e.problems.iter().map(ToString::to_string).collect();
@@ -55,7 +56,8 @@ fn a_rule_whose_negative_example_fires_is_rejected() {
             builtins: &[],
             dirs: &dirs,
         },
-        &nhiscan::config::Config::default(),
+        &nhiscan::rules::RuleOverrides::default(),
+        None,
     )
     .unwrap_err();
     assert_eq!(err.problems.len(), 1);

@@ -118,7 +118,7 @@ fn broken_rules_exit_2_with_every_problem_located() {
     let stderr = run.stderr.replace(&dir, "[RULES]");
     for expected in [
         "[RULES]/typo.yaml:6: unknown field `mesage`",
-        "[RULES]/operator.yaml:8: when.all[1]: unknown field `olderthan_days`",
+        "[RULES]/operator.yaml:8: unknown operator `olderthan_days`",
         "[RULES]/regex.yaml:6: invalid regex",
         "[RULES]/regex.yaml:11: unknown framework id `NIST-CSF-2.0:PR.AC-4`",
         "[RULES]/z-duplicate.yaml:1: duplicate rule code BAD003",

@@ -228,3 +228,65 @@ negative_examples: [{ attrs: { status: Active, user: ci-runner } }]
         .collect();
     assert_eq!(rules.iter().filter(|c| **c == "AWS001").count(), 1);
 }
+
+/// Issue 5: detector keywords may overlap. A user rule whose keyword `xoxb` lies inside the
+/// built-in SEC004's `xoxb-` used to stop SEC004 (or itself) from being a candidate; both
+/// must fire on the same line.
+#[test]
+fn issue_5_overlapping_keywords_of_a_user_rule_and_a_builtin_both_fire() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("USR001-slack-bot-team.yaml"),
+        r#"id: USR001
+name: slack-bot-team-id
+severity: low
+detect:
+  provider: slack
+  pattern: '\b(xoxb-[0-9]{10})-'
+  keywords: [xoxb]
+message: "Slack bot token of team {{redacted}}"
+failure_class: exposure
+failure_mode: the team a leaked bot token belongs to
+frameworks: [OWASP-NHI:NHI2]
+remediation: Revoke the token.
+examples: ['xoxb-1579275739-2798598720307-QWfF6CJxQS9NECwivyaxeTgg']
+negative_examples: ['xoxb-your-token-here']
+"#,
+    )
+    .unwrap();
+    let file = dir.path().join("slack.env");
+    std::fs::write(
+        &file,
+        "# NOT OK: a bot token; SEC004 (keyword xoxb-) and USR001 (keyword xoxb) both fire\nSLACK_BOT_TOKEN=xoxb-1579275739-2798598720307-QWfF6CJxQS9NECwivyaxeTgg\n",
+    )
+    .unwrap();
+    let report = scan(&[
+        file.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ])
+    .json();
+    let mut found: Vec<(String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["location"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [("SEC004".to_owned(), 2), ("USR001".to_owned(), 2)],
+        "{report:#}"
+    );
+}

@@ -10,9 +10,10 @@ mod yaml_locator;
 
 pub use document::{
     Document, DocumentError, DocumentErrorKind, Limits, Located, Parsed, Region, Route, SpanTree,
+    Step,
 };
 pub use finding::{Confidence, Finding, Severity, ViolatedCondition};
 pub use input_error::{InputError, InputErrorKind};
 pub use location::{LineIndex, Location, Span};
 pub use subject::{Origin, Subject, SubjectRef};
-pub use yaml_locator::{Step, YamlLocator};
+pub use yaml_locator::YamlLocator;

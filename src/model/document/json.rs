@@ -7,8 +7,8 @@ use std::sync::Arc;
 use serde_json::{Map, Number, Value};
 
 use super::{
-    Document, DocumentError, DocumentErrorKind, Entry, Limits, Node, NodeId, NodeKind, Parsed,
-    Positions, SpanTree, finish_entries,
+    Arena, Document, DocumentError, DocumentErrorKind, Entry, Limits, NodeId, NodeKind, Parsed,
+    Positions, SpanTree,
 };
 
 pub(super) fn parse(text: &str, limits: &Limits) -> Parsed {
@@ -17,8 +17,11 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Parsed {
         bytes: text.as_bytes(),
         text,
         pos: 0,
-        nodes: Vec::new(),
+        arena: Arena::default(),
         stack: Vec::new(),
+        values: Vec::new(),
+        items: Vec::new(),
+        entries: Vec::new(),
         duplicates: Vec::new(),
         budget: limits.node_budget(text.len()),
         max_depth: limits.max_depth,
@@ -45,16 +48,16 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Parsed {
             (Vec::new(), Vec::new())
         }
     };
-    let nodes = if roots.is_empty() {
-        Vec::new()
+    let arena = if roots.is_empty() {
+        Arena::default()
     } else {
-        parser.nodes
+        parser.arena
     };
     Parsed {
         document: Document {
             values,
             spans: Arc::new(SpanTree {
-                nodes,
+                arena,
                 roots,
                 positions,
             }),
@@ -65,16 +68,16 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Parsed {
 
 type Failure = (DocumentErrorKind, String, usize);
 
+/// An open collection; its children wait on the parser's shared stacks from `from` on.
 enum Frame {
     Array {
         start: usize,
-        values: Vec<Value>,
-        ids: Vec<NodeId>,
+        from: usize,
     },
     Object {
         start: usize,
         map: Map<String, Value>,
-        entries: Vec<Entry>,
+        from: usize,
         key: (String, usize, usize),
     },
 }
@@ -83,8 +86,11 @@ struct Parser<'a> {
     bytes: &'a [u8],
     text: &'a str,
     pos: usize,
-    nodes: Vec<Node>,
+    arena: Arena,
     stack: Vec<Frame>,
+    values: Vec<Value>,
+    items: Vec<NodeId>,
+    entries: Vec<Entry>,
     duplicates: Vec<(String, usize)>,
     budget: u64,
     max_depth: usize,
@@ -102,14 +108,15 @@ impl Parser<'_> {
                     self.skip_ws();
                     if self.peek() == Some(b'}') {
                         self.pos += 1;
-                        self.node(start, NodeKind::Map(Box::new([])))
+                        let kind = NodeKind::Map { first: 0, len: 0 };
+                        self.node(start, kind)
                             .map(|id| (Value::Object(Map::new()), id))?
                     } else {
                         let key = self.key()?;
                         self.stack.push(Frame::Object {
                             start,
                             map: Map::new(),
-                            entries: Vec::new(),
+                            from: self.entries.len(),
                             key,
                         });
                         continue 'value;
@@ -121,13 +128,13 @@ impl Parser<'_> {
                     self.skip_ws();
                     if self.peek() == Some(b']') {
                         self.pos += 1;
-                        self.node(start, NodeKind::Seq(Box::new([])))
+                        let kind = NodeKind::Seq { first: 0, len: 0 };
+                        self.node(start, kind)
                             .map(|id| (Value::Array(Vec::new()), id))?
                     } else {
                         self.stack.push(Frame::Array {
                             start,
-                            values: Vec::new(),
-                            ids: Vec::new(),
+                            from: self.values.len(),
                         });
                         continue 'value;
                     }
@@ -151,23 +158,18 @@ impl Parser<'_> {
                 };
                 let (value, id) = item;
                 match frame {
-                    Frame::Array { values, ids, .. } => {
-                        values.push(value);
-                        ids.push(id);
+                    Frame::Array { .. } => {
+                        self.values.push(value);
+                        self.items.push(id);
                     }
-                    Frame::Object {
-                        map, entries, key, ..
-                    } => {
+                    Frame::Object { map, key, .. } => {
                         let (name, key_start, key_end) = std::mem::take(key);
-                        if map.insert(name.clone(), value).is_some() {
-                            self.duplicates.push((name.clone(), key_start));
+                        let entry = Entry::new(self.text, &name, key_start, key_end, id);
+                        if map.insert(name, value).is_some() {
+                            let name = entry.key(self.text).to_owned();
+                            self.duplicates.push((name, key_start));
                         }
-                        entries.push(Entry {
-                            key: name.into(),
-                            key_start,
-                            key_end,
-                            value: id,
-                        });
+                        self.entries.push(entry);
                     }
                 }
                 self.skip_ws();
@@ -213,17 +215,17 @@ impl Parser<'_> {
 
     fn close(&mut self) -> Result<(Value, NodeId), Failure> {
         match self.stack.pop() {
-            Some(Frame::Array { start, values, ids }) => {
-                let id = self.node(start, NodeKind::Seq(ids.into_boxed_slice()))?;
+            Some(Frame::Array { start, from }) => {
+                let values = self.values.drain(from..).collect();
+                let kind = self.arena.seq(self.items.drain(from..));
+                let id = self.node(start, kind)?;
                 Ok((Value::Array(values), id))
             }
             Some(Frame::Object {
-                start,
-                map,
-                entries,
-                ..
+                start, map, from, ..
             }) => {
-                let id = self.node(start, NodeKind::Map(finish_entries(entries)))?;
+                let kind = self.arena.map(self.text, &mut self.entries, from);
+                let id = self.node(start, kind)?;
                 Ok((Value::Object(map), id))
             }
             None => Err(self.syntax("unbalanced brackets")),
@@ -232,19 +234,15 @@ impl Parser<'_> {
 
     /// Records a node ending at the current position.
     fn node(&mut self, start: usize, kind: NodeKind) -> Result<NodeId, Failure> {
-        if self.nodes.len() as u64 >= self.budget || self.nodes.len() >= NodeId::MAX as usize {
-            return Err((
-                DocumentErrorKind::Limit,
-                "more nodes than the node budget allows".to_owned(),
-                start,
-            ));
-        }
-        self.nodes.push(Node {
+        let over = (
+            DocumentErrorKind::Limit,
+            "more nodes than the node budget allows".to_owned(),
             start,
-            end: self.pos,
-            kind,
-        });
-        Ok((self.nodes.len() - 1) as NodeId)
+        );
+        if self.arena.nodes.len() as u64 >= self.budget {
+            return Err(over);
+        }
+        self.arena.push(start, self.pos, kind).ok_or(over)
     }
 
     fn key(&mut self) -> Result<(String, usize, usize), Failure> {

@@ -212,34 +212,129 @@ struct Node {
     kind: NodeKind,
 }
 
-#[derive(Debug)]
+/// A collection's children are a range of `Arena::entries` or `Arena::items`.
+#[derive(Debug, Clone, Copy)]
 enum NodeKind {
     Leaf,
     /// Entries sorted by key, one per key (the last one written wins).
-    Map(Box<[Entry]>),
-    Seq(Box<[NodeId]>),
+    Map {
+        first: u32,
+        len: u32,
+    },
+    Seq {
+        first: u32,
+        len: u32,
+    },
 }
 
 #[derive(Debug, Clone)]
 struct Entry {
-    key: Box<str>,
+    /// The key when it differs from its text (`raw_key`): escapes, aliases, complex keys.
+    key: Option<Box<str>>,
     key_start: usize,
     key_end: usize,
     value: NodeId,
 }
 
-/// Sorts entries by key, keeping the last of each key, for binary search.
-fn finish_entries(mut entries: Vec<Entry>) -> Box<[Entry]> {
-    entries.reverse();
-    entries.sort_by(|a, b| a.key.cmp(&b.key));
-    entries.dedup_by(|later, kept| later.key == kept.key);
-    entries.into_boxed_slice()
+impl Entry {
+    fn new(text: &str, name: &str, key_start: usize, key_end: usize, value: NodeId) -> Self {
+        let key = (raw_key(text, key_start, key_end) != name).then(|| name.into());
+        Self {
+            key,
+            key_start,
+            key_end,
+            value,
+        }
+    }
+
+    fn key<'t>(&'t self, text: &'t str) -> &'t str {
+        self.key
+            .as_deref()
+            .unwrap_or_else(|| raw_key(text, self.key_start, self.key_end))
+    }
+}
+
+/// The text of a key, inside its quotes when it has them.
+fn raw_key(text: &str, start: usize, end: usize) -> &str {
+    let raw = text.get(start..end).unwrap_or_default();
+    match raw.as_bytes() {
+        [q @ (b'"' | b'\''), .., last] if last == q => raw.get(1..raw.len() - 1).unwrap_or(raw),
+        _ => raw,
+    }
+}
+
+/// Every node, map entry and sequence item of a text, in three flat vectors.
+#[derive(Debug, Default)]
+struct Arena {
+    nodes: Vec<Node>,
+    entries: Vec<Entry>,
+    items: Vec<NodeId>,
+}
+
+impl Arena {
+    fn push(&mut self, start: usize, end: usize, kind: NodeKind) -> Option<NodeId> {
+        let id = NodeId::try_from(self.nodes.len()).ok()?;
+        self.nodes.push(Node { start, end, kind });
+        Some(id)
+    }
+
+    /// Moves `pending[from..]` into a map: sorted by key, the last of each key kept.
+    fn map(&mut self, text: &str, pending: &mut Vec<Entry>, from: usize) -> NodeKind {
+        pending[from..].sort_by(|a, b| a.key(text).cmp(b.key(text)));
+        let first = self.entries.len();
+        let mut drained = pending.drain(from..).peekable();
+        while let Some(entry) = drained.next() {
+            if drained
+                .peek()
+                .is_none_or(|next| next.key(text) != entry.key(text))
+            {
+                self.entries.push(entry);
+            }
+        }
+        NodeKind::Map {
+            first: to_u32(first),
+            len: to_u32(self.entries.len() - first),
+        }
+    }
+
+    fn seq(&mut self, items: impl IntoIterator<Item = NodeId>) -> NodeKind {
+        let first = self.items.len();
+        self.items.extend(items);
+        NodeKind::Seq {
+            first: to_u32(first),
+            len: to_u32(self.items.len() - first),
+        }
+    }
+
+    fn entries(&self, node: NodeId) -> &[Entry] {
+        match self.nodes[node as usize].kind {
+            NodeKind::Map { first, len } => {
+                &self.entries[first as usize..first as usize + len as usize]
+            }
+            _ => &[],
+        }
+    }
+
+    fn items(&self, node: NodeId) -> &[NodeId] {
+        match self.nodes[node as usize].kind {
+            NodeKind::Seq { first, len } => {
+                &self.items[first as usize..first as usize + len as usize]
+            }
+            _ => &[],
+        }
+    }
+
+    fn find(&self, text: &str, node: NodeId, key: &str) -> Option<&Entry> {
+        let entries = self.entries(node);
+        let i = entries.binary_search_by(|e| e.key(text).cmp(key)).ok()?;
+        Some(&entries[i])
+    }
 }
 
 /// Positions of every node of every document; routes resolve without recursion.
 #[derive(Debug)]
 pub struct SpanTree {
-    nodes: Vec<Node>,
+    arena: Arena,
     roots: Vec<NodeId>,
     positions: Positions,
 }
@@ -258,29 +353,26 @@ impl SpanTree {
 
     /// The deepest node on `route` that exists; `depth` says how many steps matched.
     pub fn nearest(&self, doc: usize, route: &[Step]) -> Option<Located> {
+        let text = &*self.positions.text;
         let mut node = *self.roots.get(doc)?;
         let mut key = None;
         let mut depth = 0;
         for step in route {
-            let (next, next_key) = match (&self.nodes[node as usize].kind, step) {
-                (NodeKind::Map(entries), Step::Key(k)) => {
-                    let Ok(i) = entries.binary_search_by(|e| (*e.key).cmp(k.as_str())) else {
-                        break;
-                    };
-                    let entry = &entries[i];
-                    (entry.value, Some((entry.key_start, entry.key_end)))
-                }
-                (NodeKind::Seq(items), Step::Index(i)) => match items.get(*i) {
+            let (next, next_key) = match step {
+                Step::Key(k) => match self.arena.find(text, node, k) {
+                    Some(entry) => (entry.value, Some((entry.key_start, entry.key_end))),
+                    None => break,
+                },
+                Step::Index(i) => match self.arena.items(node).get(*i) {
                     Some(item) => (*item, None),
                     None => break,
                 },
-                _ => break,
             };
             node = next;
             key = next_key;
             depth += 1;
         }
-        let node = &self.nodes[node as usize];
+        let node = &self.arena.nodes[node as usize];
         Some(Located {
             value: self.positions.region(node.start, node.end),
             key: key.map(|(start, end)| self.positions.region(start, end)),

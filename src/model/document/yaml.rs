@@ -16,8 +16,8 @@ use serde_json::{Map, Value};
 
 use super::json::number_value;
 use super::{
-    Document, DocumentError, DocumentErrorKind, Entry, Limits, Node, NodeId, NodeKind, Parsed,
-    Positions, SpanTree, finish_entries,
+    Arena, Document, DocumentError, DocumentErrorKind, Entry, Limits, NodeId, NodeKind, Parsed,
+    Positions, SpanTree,
 };
 
 pub(super) fn parse(text: &str, limits: &Limits) -> Parsed {
@@ -25,7 +25,7 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Parsed {
     let mut builder = Builder {
         text,
         cursor: Cursor::new(text),
-        nodes: Vec::new(),
+        arena: Arena::default(),
         facts: Vec::new(),
         stack: Vec::new(),
         root: None,
@@ -73,7 +73,7 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Parsed {
         document: Document {
             values: builder.values,
             spans: Arc::new(SpanTree {
-                nodes: builder.nodes,
+                arena: builder.arena,
                 roots: builder.roots,
                 positions,
             }),
@@ -90,7 +90,7 @@ struct Item {
     node: NodeId,
     start: usize,
     end: usize,
-    /// The scalar as written, so that a key `1` or `true` reads as written.
+    /// A scalar that is not a string, as written, so that a key `1` or `true` reads as written.
     raw: Option<String>,
     /// A plain `<<` key.
     merge: bool,
@@ -123,7 +123,7 @@ enum FrameKind {
 struct Builder<'a> {
     text: &'a str,
     cursor: Cursor<'a>,
-    nodes: Vec<Node>,
+    arena: Arena,
     facts: Vec<Facts>,
     stack: Vec<Frame>,
     root: Option<Item>,
@@ -154,13 +154,13 @@ impl Builder<'_> {
             Event::Scalar(text, style, anchor, tag) => {
                 let start = self.skip_properties(start, anchor != 0 || tag.is_some(), end);
                 let end = self.scalar_end(style, start, end);
-                let value = if style == ScalarStyle::Plain && !is_str_tag(tag.as_deref()) {
-                    resolve_plain(&text)
-                } else {
-                    Value::String(text.to_string())
+                let plain = style == ScalarStyle::Plain && !is_str_tag(tag.as_deref());
+                let merge = plain && text == "<<";
+                let (value, raw) = match plain.then(|| resolve_plain(&text)).flatten() {
+                    Some(value) => (value, Some(text.into_owned())),
+                    None => (Value::String(text.into_owned()), None),
                 };
-                let merge = style == ScalarStyle::Plain && text == "<<";
-                let mut item = self.scalar(value, Some(text.into_owned()), start, end, anchor)?;
+                let mut item = self.scalar(value, raw, start, end, anchor)?;
                 item.merge = merge;
                 self.attach(item)?;
             }
@@ -263,16 +263,17 @@ impl Builder<'_> {
         facts: Facts,
     ) -> Result<NodeId, Failure> {
         self.charge(1, start)?;
-        let id = NodeId::try_from(self.nodes.len())
-            .map_err(|_| limit("too many nodes".to_owned(), start))?;
-        self.nodes.push(Node { start, end, kind });
+        let id = self
+            .arena
+            .push(start, end, kind)
+            .ok_or_else(|| limit("too many nodes".to_owned(), start))?;
         self.facts.push(facts);
         Ok(id)
     }
 
     fn anchor(&mut self, anchor: usize, node: NodeId, value: &Value) -> Result<(), Failure> {
         if anchor != 0 {
-            let at = self.nodes[node as usize].start;
+            let at = self.arena.nodes[node as usize].start;
             self.charge(self.facts[node as usize].size, at)?;
             self.anchors.insert(anchor, (node, value.clone()));
         }
@@ -323,25 +324,18 @@ impl Builder<'_> {
             let start = frame.first.unwrap_or(frame.start);
             (start, frame.last_end.max(start))
         };
-        let (value, kind, facts, start) = match frame.kind {
+        let (value, kind, start) = match frame.kind {
             FrameKind::Seq(items) => {
                 let start = if frame.flow {
                     start
                 } else {
                     dash_before(bytes, start)
                 };
-                let mut facts = Facts { size: 1, height: 1 };
-                let mut values = Vec::with_capacity(items.len());
-                let mut ids = Vec::with_capacity(items.len());
-                for item in items {
-                    let f = self.facts[item.node as usize];
-                    facts.size = facts.size.saturating_add(f.size);
-                    facts.height = facts.height.max(f.height + 1);
-                    values.push(item.value);
-                    ids.push(item.node);
-                }
-                let kind = NodeKind::Seq(ids.into_boxed_slice());
-                (Value::Array(values), kind, facts, start)
+                let (values, ids): (Vec<Value>, Vec<NodeId>) = items
+                    .into_iter()
+                    .map(|item| (item.value, item.node))
+                    .unzip();
+                (Value::Array(values), self.arena.seq(ids), start)
             }
             FrameKind::Map { pairs, pending } => {
                 let mut pairs = pairs;
@@ -349,17 +343,28 @@ impl Builder<'_> {
                     let null = self.scalar(Value::Null, None, key.end, key.end, 0)?;
                     pairs.push((key, null));
                 }
-                let (map, entries) = self.merge(pairs);
-                let mut facts = Facts { size: 1, height: 1 };
-                for entry in &entries {
-                    let f = self.facts[entry.value as usize];
-                    facts.size = facts.size.saturating_add(f.size);
-                    facts.height = facts.height.max(f.height + 1);
-                }
-                let kind = NodeKind::Map(finish_entries(entries));
-                (Value::Object(map), kind, facts, start)
+                let (map, mut entries) = self.merge(pairs);
+                let kind = self.arena.map(self.text, &mut entries, 0);
+                (Value::Object(map), kind, start)
             }
         };
+        let children: Vec<NodeId> = match kind {
+            NodeKind::Map { first, len } => self.arena.entries
+                [first as usize..first as usize + len as usize]
+                .iter()
+                .map(|e| e.value)
+                .collect(),
+            NodeKind::Seq { first, len } => {
+                self.arena.items[first as usize..first as usize + len as usize].to_vec()
+            }
+            NodeKind::Leaf => Vec::new(),
+        };
+        let mut facts = Facts { size: 1, height: 1 };
+        for child in children {
+            let f = self.facts[child as usize];
+            facts.size = facts.size.saturating_add(f.size);
+            facts.height = facts.height.max(f.height + 1);
+        }
         let node = self.node(start, end, kind, facts)?;
         self.anchor(frame.anchor, node, &value)?;
         Ok(Item {
@@ -376,18 +381,25 @@ impl Builder<'_> {
     /// wins and is reported), merged keys at their `<<` unless an explicit key or an earlier
     /// merged map has them.
     fn merge(&mut self, pairs: Vec<(Item, Item)>) -> (Map<String, Value>, Vec<Entry>) {
-        let names: Vec<Option<String>> = pairs
-            .iter()
-            .map(|(key, value)| (!(key.merge && mergeable(&value.value))).then(|| key_name(key)))
+        let pairs: Vec<(Option<String>, (usize, usize), Item)> = pairs
+            .into_iter()
+            .map(|(key, value)| {
+                let at = (key.start, key.end);
+                let name = (!(key.merge && mergeable(&value.value))).then(|| key_name(key));
+                (name, at, value)
+            })
             .collect();
-        let explicit: HashSet<&str> = names.iter().flatten().map(String::as_str).collect();
+        let explicit: HashSet<String> = if pairs.iter().any(|(name, ..)| name.is_none()) {
+            pairs.iter().filter_map(|(name, ..)| name.clone()).collect()
+        } else {
+            HashSet::new()
+        };
         let mut map = Map::new();
         let mut entries = Vec::with_capacity(pairs.len());
-        let mut merged = Vec::new();
-        for ((key, value), name) in pairs.into_iter().zip(&names) {
+        for (name, (key_start, key_end), value) in pairs {
             let Some(name) = name else {
-                let ids = match &self.nodes[value.node as usize].kind {
-                    NodeKind::Seq(ids) => ids.to_vec(),
+                let ids = match self.arena.nodes[value.node as usize].kind {
+                    NodeKind::Seq { .. } => self.arena.items(value.node).to_vec(),
                     _ => vec![value.node],
                 };
                 let sources = match value.value {
@@ -395,34 +407,27 @@ impl Builder<'_> {
                     one => vec![one],
                 };
                 for (source, id) in sources.into_iter().zip(ids) {
-                    let (Value::Object(source), NodeKind::Map(source_entries)) =
-                        (source, &self.nodes[id as usize].kind)
-                    else {
+                    let Value::Object(source) = source else {
                         continue;
                     };
                     for (k, v) in source {
-                        if explicit.contains(k.as_str()) || map.contains_key(&k) {
+                        if explicit.contains(&k) || map.contains_key(&k) {
                             continue;
                         }
-                        if let Ok(i) = source_entries.binary_search_by(|e| (*e.key).cmp(k.as_str()))
-                        {
-                            merged.push(source_entries[i].clone());
+                        if let Some(entry) = self.arena.find(self.text, id, &k) {
+                            entries.push(entry.clone());
                         }
                         map.insert(k, v);
                     }
                 }
-                entries.append(&mut merged);
                 continue;
             };
-            if map.insert(name.clone(), value.value).is_some() {
-                self.duplicates.push((name.clone(), key.start));
+            let entry = Entry::new(self.text, &name, key_start, key_end, value.node);
+            if map.insert(name, value.value).is_some() {
+                let name = entry.key(self.text).to_owned();
+                self.duplicates.push((name, key_start));
             }
-            entries.push(Entry {
-                key: name.as_str().into(),
-                key_start: key.start,
-                key_end: key.end,
-                value: value.node,
-            });
+            entries.push(entry);
         }
         (map, entries)
     }
@@ -502,10 +507,10 @@ fn mergeable(value: &Value) -> bool {
     }
 }
 
-fn key_name(key: &Item) -> String {
-    match (&key.raw, &key.value) {
-        (_, Value::String(s)) => s.clone(),
-        (Some(raw), _) => raw.clone(),
+fn key_name(key: Item) -> String {
+    match (key.raw, key.value) {
+        (_, Value::String(s)) => s,
+        (Some(raw), _) => raw,
         (None, value) => value.to_string(),
     }
 }
@@ -514,43 +519,39 @@ fn is_str_tag(tag: Option<&Tag>) -> bool {
     tag.is_some_and(|t| t.handle == "tag:yaml.org,2002:" && t.suffix == "str")
 }
 
-/// YAML 1.2 core schema for a plain scalar; a leading-zero decimal stays a string, and so
-/// do `.inf` / `.nan`, which JSON values cannot hold.
-fn resolve_plain(s: &str) -> Value {
+/// YAML 1.2 core schema for a plain scalar, `None` for a string; a leading-zero decimal
+/// stays a string, and so do `.inf` / `.nan`, which JSON values cannot hold.
+fn resolve_plain(s: &str) -> Option<Value> {
     match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
         _ => {}
     }
     if let Some(hex) = s.strip_prefix("0x") {
-        return radix(s, hex, 16);
+        return radix(hex, 16);
     }
     if let Some(oct) = s.strip_prefix("0o") {
-        return radix(s, oct, 8);
+        return radix(oct, 8);
     }
     let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
     let int_len = unsigned.bytes().take_while(u8::is_ascii_digit).count();
     let rest = &unsigned[int_len..];
     let leading_zero = int_len > 1 && unsigned.starts_with('0');
+    if leading_zero {
+        return None;
+    }
     if int_len > 0 && rest.is_empty() {
-        return if leading_zero {
-            Value::String(s.to_owned())
-        } else {
-            number_value(s.strip_prefix('+').unwrap_or(s), true)
-        };
+        return Some(number_value(s.strip_prefix('+').unwrap_or(s), true));
     }
-    if is_float(int_len, rest) && !leading_zero {
-        return number_value(s, false);
-    }
-    Value::String(s.to_owned())
+    is_float(int_len, rest).then(|| number_value(s, false))
 }
 
-fn radix(s: &str, digits: &str, base: u32) -> Value {
+fn radix(digits: &str, base: u32) -> Option<Value> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(base)) {
-        return Value::String(s.to_owned());
+        return None;
     }
-    u64::from_str_radix(digits, base).map_or_else(|_| Value::String(s.to_owned()), Value::from)
+    u64::from_str_radix(digits, base).ok().map(Value::from)
 }
 
 /// `rest` after `int_len` digits matches `(\.[0-9]*)?([eE][-+]?[0-9]+)?`, with at least

@@ -331,7 +331,8 @@ impl Arena {
     }
 }
 
-/// Positions of every node of every document; routes resolve without recursion.
+/// Positions of every node of every document; routes resolve without recursion. It keeps a
+/// copy of the text, to count columns in characters only for the regions asked for.
 #[derive(Debug)]
 pub struct SpanTree {
     arena: Arena,

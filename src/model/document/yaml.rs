@@ -165,14 +165,14 @@ impl Builder<'_> {
                 self.attach(item)?;
             }
             Event::Alias(anchor) => {
-                let Some((node, value)) = self.anchors.get(&anchor) else {
+                let Some(&(node, _)) = self.anchors.get(&anchor) else {
                     return Err(syntax(
                         "alias to an anchor that is not complete here",
                         start,
                     ));
                 };
-                let (node, value) = (*node, value.clone());
                 self.charge(self.facts[node as usize].size, start)?;
+                let value = self.anchors[&anchor].1.clone();
                 self.attach(Item {
                     value,
                     node,

@@ -553,3 +553,25 @@ fn keys_that_differ_from_their_text_are_found() {
         ("4:6–4:6".into(), "4:1–4:2".into())
     );
 }
+
+#[test]
+fn long_non_ascii_lines_stay_linear() {
+    let items: Vec<String> = (0..50_000).map(|i| format!("\"é{i}\"")).collect();
+    let line = format!("[{}]", items.join(", "));
+    let limit = Duration::from_secs(3);
+    for parsed in [
+        quick(limit, || Document::parse_json(&line, &Limits::default())),
+        quick(limit, || Document::parse_yaml(&line, &Limits::default())),
+    ] {
+        assert_eq!(parsed.errors, vec![]);
+        let spans = parsed.document.spans();
+        let started = Instant::now();
+        for i in (0..50_000).step_by(50) {
+            let located = spans.locate(0, &[Step::Index(i)]).unwrap();
+            let column = located.value.span.column as usize;
+            assert_eq!(&line[located.value.start..located.value.end], items[i]);
+            assert_eq!(column, line[..located.value.start].chars().count() + 1);
+        }
+        assert!(started.elapsed() < limit);
+    }
+}

@@ -575,3 +575,20 @@ fn long_non_ascii_lines_stay_linear() {
         assert!(started.elapsed() < limit);
     }
 }
+
+#[test]
+fn crlf_and_byte_order_marks_keep_offsets_exact() {
+    let text = "\u{feff}a: 1\r\nb:\r\n  - x\r\n  - \"y\"\r\nc: |\r\n  z\r\n";
+    let parsed = Document::parse_yaml(text, &Limits::default());
+    assert_eq!(parsed.errors, vec![]);
+    let spans = parsed.document.spans();
+    assert_eq!(text_at(text, &spans, 0, "b[1]"), "\"y\"");
+    assert_eq!(locate(&spans, 0, "b[1]").0, "4:5–4:7");
+    assert_eq!(text_at(text, &spans, 0, "c"), "z");
+    assert_eq!(text_at(text, &spans, 0, "a"), "1");
+
+    let text = "\u{feff}{\"a\": [1,\r\n 2]}";
+    let parsed = Document::parse_json(text, &Limits::default());
+    assert_eq!(parsed.errors, vec![]);
+    assert_eq!(locate(&parsed.document.spans(), 0, "a[1]").0, "2:2–2:2");
+}

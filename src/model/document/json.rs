@@ -157,6 +157,7 @@ impl Parser<'_> {
                     break 'value item;
                 };
                 let (value, id) = item;
+                let is_array = matches!(frame, Frame::Array { .. });
                 match frame {
                     Frame::Array { .. } => {
                         self.values.push(value);
@@ -173,7 +174,6 @@ impl Parser<'_> {
                     }
                 }
                 self.skip_ws();
-                let is_array = matches!(frame_kind(&self.stack), Some(true));
                 match (self.peek(), is_array) {
                     (Some(b','), _) => {
                         self.pos += 1;
@@ -419,11 +419,6 @@ impl Parser<'_> {
         };
         (DocumentErrorKind::Syntax, message, self.pos)
     }
-}
-
-/// `Some(true)` when the innermost open collection is an array.
-fn frame_kind(stack: &[Frame]) -> Option<bool> {
-    stack.last().map(|f| matches!(f, Frame::Array { .. }))
 }
 
 /// An integer literal as i64/u64 when it fits, otherwise (and for fractions) as f64; a

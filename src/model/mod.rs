@@ -2,6 +2,7 @@
 //! where (`Location`, `Anchor`), why it is bad (`Finding`, `ViolatedCondition`), what could
 //! not be read (`InputError`), and the value that must never be printed (`Secret`).
 
+mod document;
 mod finding;
 mod input_error;
 mod location;
@@ -10,6 +11,10 @@ mod subject;
 pub mod time;
 mod yaml_locator;
 
+pub use document::{
+    Document, DocumentError, DocumentErrorKind, Limits, Located, Parsed, Region, Route, SpanTree,
+    Step,
+};
 pub use finding::{
     Confidence, Finding, RelatedLocation, Severity, Suppression, SuppressionKind, ViolatedCondition,
 };
@@ -20,4 +25,4 @@ pub use secret::{Secret, redact, sha256_hex};
 pub use subject::{
     Anchor, IdentityKey, KeyKind, Locate, Origin, Related, SecretFacts, Subject, SubjectRef,
 };
-pub use yaml_locator::{Step, YamlLocator};
+pub use yaml_locator::YamlLocator;

@@ -111,7 +111,13 @@ pub enum Anchor {
 /// Resolves routes into a parsed document to spans (the document's span tree).
 pub trait Locate: Send + Sync + std::fmt::Debug {
     /// The span of the deepest node on `route` that exists.
-    fn locate(&self, doc: usize, route: &[Step]) -> Option<Span>;
+    fn resolve(&self, doc: usize, route: &[Step]) -> Option<Span>;
+}
+
+impl Locate for super::SpanTree {
+    fn resolve(&self, doc: usize, route: &[Step]) -> Option<Span> {
+        self.nearest(doc, route).map(|located| located.value.span)
+    }
 }
 
 /// Where a subject and each of its attributes came from.
@@ -147,7 +153,7 @@ impl Origin {
             Anchor::Route { doc, route } => {
                 let spans = self.spans.as_ref()?;
                 let full: Vec<Step> = route.iter().chain(below).cloned().collect();
-                spans.locate(*doc, &full)
+                spans.resolve(*doc, &full)
             }
         }
     }
@@ -261,7 +267,7 @@ mod tests {
     struct Fake;
 
     impl Locate for Fake {
-        fn locate(&self, doc: usize, route: &[Step]) -> Option<Span> {
+        fn resolve(&self, doc: usize, route: &[Step]) -> Option<Span> {
             let depth = u32::try_from(route.len()).ok()?;
             Some(Span::line(u32::try_from(doc).ok()? + depth, depth))
         }

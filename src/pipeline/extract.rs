@@ -2,13 +2,14 @@
 //! adapter that claims it, and run the detectors over its text. The result is facts only:
 //! subjects (secrets among them) and input errors. Nothing is judged here.
 
+use std::collections::HashSet;
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use crate::inputs::{Blob, read_bounded};
 use crate::model::{
-    Anchor, InputError, InputErrorKind, KeyKind, Origin, SecretFacts, Span, Subject,
+    Anchor, IdentityKey, InputError, InputErrorKind, KeyKind, Origin, SecretFacts, Span, Subject,
 };
 use crate::rules::{Detection, RuleSet};
 use crate::sources::{Extracted, Input, SOURCES, Source, text};
@@ -94,6 +95,15 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
         }
         facts.subjects.extend(out.subjects);
     }
+    for parsed in input.parsed() {
+        for error in &parsed.errors {
+            facts.errors.push(InputError::new(
+                &*path,
+                InputErrorKind::Parse,
+                error.to_string(),
+            ));
+        }
+    }
     if binary {
         facts.binary = claimed.is_empty();
         return facts;
@@ -109,14 +119,33 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
             ),
         ));
     }
+    let listed: HashSet<IdentityKey> = facts
+        .subjects
+        .iter()
+        .flat_map(|s| s.keys.iter().cloned())
+        .collect();
     let text_input = Input::new(&path, decoded.as_bytes());
     for detection in rules.detect(&decoded) {
+        if is_listed(&detection, &listed) {
+            continue;
+        }
         let span = text_input.span(detection.found.start, detection.found.end);
         facts
             .subjects
             .push(secret_subject(&detection, text_input.origin(), span));
     }
     facts
+}
+
+/// Whether a detected identifier is one the input's own adapter listed: a key id in an
+/// IAM export is the export's inventory, not a leak.
+fn is_listed(detection: &Detection<'_>, listed: &HashSet<IdentityKey>) -> bool {
+    detection.identity.is_some_and(|kind| {
+        listed.contains(&IdentityKey {
+            kind,
+            value: detection.found.secret.expose().to_owned(),
+        })
+    })
 }
 
 /// A `secret` subject for a detector's match: the redacted value and a keyed hash, never

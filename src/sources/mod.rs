@@ -11,7 +11,7 @@ pub(crate) mod x509;
 
 use std::sync::{Arc, OnceLock};
 
-use crate::model::{LineIndex, Origin, Span, Subject};
+use crate::model::{Document, Limits, LineIndex, Origin, Parsed, Span, Subject};
 
 /// One input handed to the adapters that claimed it. Derived forms (line index, parsed
 /// document) are computed once, on first use, and shared by every adapter.
@@ -20,6 +20,8 @@ pub struct Input<'a> {
     pub path: &'a Arc<str>,
     pub bytes: &'a [u8],
     lines: OnceLock<LineIndex>,
+    yaml: OnceLock<Parsed>,
+    json: OnceLock<Parsed>,
 }
 
 impl<'a> Input<'a> {
@@ -28,7 +30,36 @@ impl<'a> Input<'a> {
             path,
             bytes,
             lines: OnceLock::new(),
+            yaml: OnceLock::new(),
+            json: OnceLock::new(),
         }
+    }
+
+    /// The input parsed as YAML (every document), once, however many adapters ask.
+    pub fn yaml(&self) -> &Parsed {
+        self.yaml.get_or_init(|| {
+            Document::parse_yaml(&String::from_utf8_lossy(self.bytes), &Limits::default())
+        })
+    }
+
+    /// The input parsed as JSON, once, however many adapters ask.
+    pub fn json(&self) -> &Parsed {
+        self.json.get_or_init(|| {
+            Document::parse_json(&String::from_utf8_lossy(self.bytes), &Limits::default())
+        })
+    }
+
+    /// The documents parsed so far, for reporting their errors once.
+    pub fn parsed(&self) -> impl Iterator<Item = &Parsed> {
+        self.yaml.get().into_iter().chain(self.json.get())
+    }
+
+    /// An origin in this input whose anchors may be routes into `parsed`.
+    pub fn origin_in(&self, parsed: &Parsed) -> Origin {
+        let mut origin = self.origin();
+        let spans: Arc<dyn crate::model::Locate> = parsed.document.spans();
+        origin.spans = Some(spans);
+        origin
     }
 
     fn lines(&self) -> &LineIndex {
@@ -76,7 +107,11 @@ pub trait Source: Sync {
 
 /// Every structured adapter, in the order they are offered a file. Text (secrets) is not
 /// in this list: every text file goes through the detectors (see `text`).
-pub static SOURCES: &[&dyn Source] = &[&aws::credential_report::CredentialReport, &x509::X509];
+pub static SOURCES: &[&dyn Source] = &[
+    &aws::credential_report::CredentialReport,
+    &aws::list_access_keys::ListAccessKeys,
+    &x509::X509,
+];
 
 /// The identifiers of all adapters, `text` included (fixture folders are named after them).
 pub fn source_ids() -> Vec<&'static str> {

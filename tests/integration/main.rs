@@ -9,6 +9,7 @@ mod bad_input;
 mod catalog;
 mod cli;
 mod common;
+mod correlate;
 mod report;
 mod rules;
 mod sources;

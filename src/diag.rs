@@ -95,25 +95,25 @@ pub struct LoadError {
     pub problems: Vec<Problem>,
 }
 
-/// A YAML file being loaded, with a locator for routes into it.
+/// A YAML file being loaded, with a locator for routes into it (built on the first
+/// problem: most files have none).
 pub(crate) struct SourceFile {
     pub path: String,
     pub text: String,
     src: NamedSource<Arc<str>>,
-    locator: YamlLocator,
+    locator: std::sync::OnceLock<YamlLocator>,
 }
 
 impl SourceFile {
     pub(crate) fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
         let path = path.into();
         let text = text.into();
-        let locator = YamlLocator::new(&text);
         let src = NamedSource::new(path.clone(), Arc::from(text.as_str()));
         Self {
             path,
             text,
             src,
-            locator,
+            locator: std::sync::OnceLock::new(),
         }
     }
 
@@ -133,7 +133,8 @@ impl SourceFile {
 
     /// The place of `route` (its key when `key`; the nearest existing prefix otherwise).
     pub(crate) fn site(&self, route: &[Step], key: bool) -> Site {
-        self.site_at(self.locator.nearest(route, key))
+        let locator = self.locator.get_or_init(|| YamlLocator::new(&self.text));
+        self.site_at(locator.nearest(route, key))
     }
 
     /// A problem at `route` (its key when `key`; the nearest existing prefix otherwise).

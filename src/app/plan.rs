@@ -32,7 +32,7 @@ impl ScanPlan {
         let now = parse_now(args.now.as_deref())?;
         check_roots(&args.paths)?;
         let config = load_config(&args.rule_sources)?;
-        let rules = load_rules(&args.rule_sources, &config, true)?;
+        let rules = load_rules(&args.rule_sources, &config, true, false)?;
         let globs: Vec<String> = args
             .exclude
             .iter()
@@ -81,10 +81,13 @@ pub(crate) fn load_config(sources: &RuleSourceArgs) -> miette::Result<Config> {
     })
 }
 
+/// Loads the rules: the built-ins (when `builtins`, self-tested only when `test_builtins`)
+/// and the user's.
 pub(crate) fn load_rules(
     sources: &RuleSourceArgs,
     config: &Config,
     builtins: bool,
+    test_builtins: bool,
 ) -> miette::Result<RuleSet> {
     let builtin_rules = if builtins {
         crate::builtin_rules()
@@ -94,6 +97,7 @@ pub(crate) fn load_rules(
     let rule_sources = RuleSources {
         builtins: builtin_rules,
         dirs: &sources.rules,
+        test_builtins,
     };
     Ok(crate::rules::load(
         &rule_sources,

@@ -2,7 +2,7 @@
 //! adapter that claims it, and run the detectors over its text. The result is facts only:
 //! subjects (secrets among them) and input errors. Nothing is judged here.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -125,7 +125,7 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
         .flat_map(|s| s.keys.iter().cloned())
         .collect();
     let text_input = Input::new(&path, decoded.as_bytes());
-    for detection in rules.detect(&decoded) {
+    for detection in one_per_secret(rules.detect(&decoded)) {
         if is_listed(&detection, &listed) {
             continue;
         }
@@ -135,6 +135,45 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
             .push(secret_subject(&detection, text_input.origin(), span));
     }
     facts
+}
+
+/// One finding per secret: where two detectors capture the same value at the same place
+/// (a provider's token that a generic `*_TOKEN=` rule also matches), or one detector's
+/// secret is another's paired companion (SEC005's secret key that SEC001 paired with its
+/// key id), the detection with the highest confidence, then severity, then lowest code is
+/// kept. Detections of different values are all kept, overlapping or not. In text order.
+fn one_per_secret(mut detections: Vec<Detection<'_>>) -> Vec<Detection<'_>> {
+    detections.sort_by(|a, b| {
+        (b.confidence, b.severity, a.code, a.found.start).cmp(&(
+            a.confidence,
+            a.severity,
+            b.code,
+            b.found.start,
+        ))
+    });
+    let mut taken: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    let mut paired: HashSet<String> = HashSet::new();
+    let mut kept: Vec<Detection<'_>> = Vec::with_capacity(detections.len());
+    for detection in detections {
+        let (start, end) = detection.found.secret_at;
+        let value = detection.found.secret.expose();
+        let same_place = taken
+            .get(value)
+            .is_some_and(|places| places.iter().any(|&(s, e)| start < e && s < end));
+        if same_place || paired.contains(value) {
+            continue;
+        }
+        taken
+            .entry(value.to_owned())
+            .or_default()
+            .push((start, end));
+        if let Some(pair) = &detection.found.pair {
+            paired.insert(pair.expose().to_owned());
+        }
+        kept.push(detection);
+    }
+    kept.sort_by_key(|d| (d.found.start, d.found.end));
+    kept
 }
 
 /// Whether a detected identifier is one the input's own adapter listed: a key id in an
@@ -241,7 +280,7 @@ fn extract_large(
             }
             consumed += chunk.len() as u64;
             let input = Input::new(path, decoded.as_bytes());
-            for detection in rules.detect(&decoded) {
+            for detection in one_per_secret(rules.detect(&decoded)) {
                 let mut span = input.span(detection.found.start, detection.found.end);
                 if span.line <= overlap {
                     continue;

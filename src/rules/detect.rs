@@ -2,22 +2,73 @@
 //! included, picks the candidate rules for a text, then only their regexes run. Matches carry byte
 //! offsets; the caller turns them into spans.
 
+use std::sync::OnceLock;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
 use super::schema::Checksum;
 use crate::model::{KeyKind, Secret};
 
+/// A regex compiled now (a user's rule, checked at load) or on first use (a built-in:
+/// `nhiscan rules test` and the test suite compile every one; a scan compiles only those
+/// whose keywords occur in a file, which keeps start-up fast with a large catalog).
+#[derive(Debug, Clone)]
+pub(crate) struct Pattern {
+    source: Box<str>,
+    compiled: OnceLock<Regex>,
+}
+
+impl Pattern {
+    pub(crate) fn ready(regex: Regex) -> Self {
+        Self {
+            source: regex.as_str().into(),
+            compiled: OnceLock::from(regex),
+        }
+    }
+
+    pub(crate) fn deferred(source: &str) -> Self {
+        Self {
+            source: source.into(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The regex. A deferred pattern is a built-in one, compiled by `rules test` in CI; if it
+    /// still fails here the binary is broken, which is a bug, not an input error.
+    #[expect(clippy::expect_used, reason = "built-in patterns are compiled in CI")]
+    pub(crate) fn regex(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            build_regex(&self.source).expect("built-in detector patterns compile (rules test)")
+        })
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.source
+    }
+}
+
+/// Compiles a rule's regex with the size limit every rule pattern gets.
+pub(crate) fn build_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 24)
+        .build()
+}
+
+/// The capture group that holds the secret: the one named `secret`, else the first.
+pub(crate) fn secret_group(regex: &Regex) -> Option<usize> {
+    let named = regex.capture_names().position(|n| n == Some("secret"));
+    named.or((regex.captures_len() > 1).then_some(1))
+}
+
 /// One compiled detector.
 #[derive(Debug, Clone)]
 pub(crate) struct Detector {
-    pub pattern: Regex,
-    /// Index of the capture group that holds the secret.
-    pub group: usize,
+    pub pattern: Pattern,
     pub keywords: Vec<String>,
     pub entropy: Option<f64>,
     pub provider: String,
-    pub allow: Vec<Regex>,
+    pub allow: Vec<Pattern>,
     pub checksum: Option<Checksum>,
     pub pair: Option<Pair>,
     /// The identity-key kind of the matched value, when it names an identity rather than
@@ -28,7 +79,7 @@ pub(crate) struct Detector {
 #[derive(Debug, Clone)]
 pub(crate) struct Pair {
     pub name: String,
-    pub pattern: Regex,
+    pub pattern: Pattern,
     pub within_lines: u32,
 }
 
@@ -38,6 +89,8 @@ pub struct SecretMatch {
     /// Byte range of the whole match (what the finding's location spans).
     pub start: usize,
     pub end: usize,
+    /// Byte range of the secret itself within the text.
+    pub secret_at: (usize, usize),
     pub secret: Secret,
     pub pair: Option<Secret>,
 }
@@ -46,15 +99,19 @@ impl Detector {
     /// Every match in `text`, after the entropy floor and the allow-list.
     pub(crate) fn find_all(&self, text: &str) -> Vec<SecretMatch> {
         let mut out = Vec::new();
-        for captures in self.pattern.captures_iter(text) {
-            let (Some(whole), Some(secret)) = (captures.get(0), captures.get(self.group)) else {
+        let regex = self.pattern.regex();
+        let Some(group) = secret_group(regex) else {
+            return out;
+        };
+        for captures in regex.captures_iter(text) {
+            let (Some(whole), Some(secret)) = (captures.get(0), captures.get(group)) else {
                 continue;
             };
             let value = secret.as_str();
             if self
                 .entropy
                 .is_some_and(|floor| shannon_entropy(value) < floor)
-                || self.allow.iter().any(|a| a.is_match(value))
+                || self.allow.iter().any(|a| a.regex().is_match(value))
                 || self.checksum.is_some_and(|c| !c.holds(value))
             {
                 continue;
@@ -66,6 +123,7 @@ impl Detector {
             out.push(SecretMatch {
                 start: whole.start(),
                 end: whole.end(),
+                secret_at: (secret.start(), secret.end()),
                 secret: Secret::new(value),
                 pair: pair.map(Secret::new),
             });
@@ -107,6 +165,7 @@ impl Pair {
         }
         let window = text.get(from..to)?;
         self.pattern
+            .regex()
             .captures_iter(window)
             .filter_map(|c| {
                 c.get(1)
@@ -273,17 +332,16 @@ mod tests {
 
     fn aws() -> Detector {
         Detector {
-            pattern: Regex::new(r"\b((?:AKIA|ASIA)[A-Z2-7]{16})\b").unwrap(),
-            group: 1,
+            pattern: Pattern::deferred(r"\b((?:AKIA|ASIA)[A-Z2-7]{16})\b"),
             keywords: vec!["AKIA".into(), "ASIA".into()],
             entropy: Some(3.0),
             provider: "aws".into(),
-            allow: vec![Regex::new("EXAMPLE$").unwrap()],
+            allow: vec![Pattern::ready(Regex::new("EXAMPLE$").unwrap())],
             checksum: None,
             identity: None,
             pair: Some(Pair {
                 name: "secret_access_key".into(),
-                pattern: Regex::new(r"secret\S*\s*=\s*([A-Za-z0-9/+]{40})").unwrap(),
+                pattern: Pattern::deferred(r"secret\S*\s*=\s*([A-Za-z0-9/+]{40})"),
                 within_lines: 2,
             }),
         }

@@ -393,6 +393,8 @@ impl RuleSet {
             for found in detector.find_all(text) {
                 out.push(Detection {
                     code: &rule.code,
+                    confidence: rule.confidence,
+                    severity: rule.severity,
                     provider: &detector.provider,
                     identity: detector.identity,
                     pair_name: detector.pair.as_ref().map(|p| p.name.as_str()),
@@ -420,6 +422,8 @@ pub struct Verdict {
 #[derive(Debug)]
 pub struct Detection<'r> {
     pub code: &'r str,
+    pub confidence: Confidence,
+    pub severity: Severity,
     pub provider: &'r str,
     /// The name of the companion secret the rule pairs with, when it has one.
     pub pair_name: Option<&'r str>,

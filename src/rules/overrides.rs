@@ -101,7 +101,7 @@ fn recompile_with(
     let file = SourceFile::new(rule.path.clone(), rule.text.clone());
     let mut raw = rule.raw.clone();
     raw.params = params;
-    let mut recompiled = compile::rule(raw, &file, problems)?;
+    let mut recompiled = compile::rule(raw, &file, problems, true)?;
     recompiled.enabled = rule.enabled;
     recompiled.severity = rule.severity;
     Some(recompiled)

@@ -270,6 +270,7 @@ fn adapters_survive_mutated_inputs() {
     }
     let rules = nhiscan::rules::load(
         &nhiscan::rules::RuleSources {
+            test_builtins: true,
             builtins: nhiscan::builtin_rules(),
             dirs: &[],
         },

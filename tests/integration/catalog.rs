@@ -10,6 +10,7 @@ use crate::common::{nhiscan, root};
 fn builtin_set() -> nhiscan::rules::RuleSet {
     nhiscan::rules::load(
         &nhiscan::rules::RuleSources {
+            test_builtins: true,
             builtins: nhiscan::builtin_rules(),
             dirs: &[],
         },
@@ -53,6 +54,7 @@ fn a_rule_whose_negative_example_fires_is_rejected() {
     let dirs = [dir.path().to_path_buf()];
     let err = nhiscan::rules::load(
         &nhiscan::rules::RuleSources {
+            test_builtins: true,
             builtins: &[],
             dirs: &dirs,
         },

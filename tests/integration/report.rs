@@ -513,10 +513,7 @@ fn without_rule_text(mut report: Value) -> Value {
 fn snapshot_demo_table() {
     let digest = Regex::new(r"policy (\S+) \(sha256:[0-9a-f]{12}\)").unwrap();
     let table = demo("table").stdout;
-    insta::assert_snapshot!(
-        "demo_table",
-        digest.replace(&table, "policy $1 ([digest])")
-    );
+    insta::assert_snapshot!("demo_table", digest.replace(&table, "policy $1 ([digest])"));
 }
 
 #[test]

@@ -4,30 +4,39 @@
 use super::regex;
 use crate::diag::{Problem, SourceFile};
 use crate::model::{KeyKind, Step};
-use crate::rules::detect::{Detector, Pair};
+use crate::rules::detect::{Detector, Pair, Pattern, secret_group};
 use crate::rules::schema::RawDetector;
 
+/// Builds the detector. With `check`, every regex is compiled now and its problems
+/// reported; without (built-ins on a scan, which CI has checked), they compile on first use.
 pub(super) fn compile(
     raw: &RawDetector,
     file: &SourceFile,
     problems: &mut Vec<Problem>,
+    check: bool,
 ) -> Option<Detector> {
     let route = |k: &str| vec![Step::from("detect"), Step::from(k)];
-    let pattern = regex(file, &route("pattern"), &raw.pattern, problems);
-    let group = pattern.as_ref().and_then(|p| {
-        let named = p.capture_names().position(|n| n == Some("secret"));
-        let group = named.or((p.captures_len() > 1).then_some(1));
-        if group.is_none() {
-            problems.push(file.at(
-                &route("pattern"),
-                false,
-                "detector pattern has no capture group for the secret",
-                "add ( ) around the secret",
-                None,
-            ));
+    let pattern = |route: &[Step], source: &str, problems: &mut Vec<Problem>| {
+        if check {
+            regex(file, route, source, problems).map(Pattern::ready)
+        } else {
+            Some(Pattern::deferred(source))
         }
-        group
-    });
+    };
+    let main = pattern(&route("pattern"), &raw.pattern, problems);
+    if check
+        && let Some(main) = &main
+        && secret_group(main.regex()).is_none()
+    {
+        problems.push(file.at(
+            &route("pattern"),
+            false,
+            "detector pattern has no capture group for the secret",
+            "add ( ) around the secret",
+            None,
+        ));
+        return None;
+    }
     if raw.keywords.is_empty() || raw.keywords.iter().any(|k| k.trim().is_empty()) {
         problems.push(file.at(
             &route("keywords"),
@@ -42,8 +51,7 @@ pub(super) fn compile(
         .iter()
         .enumerate()
         .filter_map(|(i, p)| {
-            regex(
-                file,
+            pattern(
                 &[Step::from("detect"), "allow".into(), i.into()],
                 p,
                 problems,
@@ -52,8 +60,8 @@ pub(super) fn compile(
         .collect();
     let pair = raw.pair.as_ref().and_then(|p| {
         let route = vec![Step::from("detect"), "pair".into(), "pattern".into()];
-        let pattern = regex(file, &route, &p.pattern, problems)?;
-        if pattern.captures_len() < 2 {
+        let pattern = pattern(&route, &p.pattern, problems)?;
+        if check && pattern.regex().captures_len() < 2 {
             problems.push(file.at(
                 &route,
                 false,
@@ -87,8 +95,7 @@ pub(super) fn compile(
     };
     Some(Detector {
         identity,
-        pattern: pattern?,
-        group: group?,
+        pattern: main?,
         keywords: raw.keywords.clone(),
         entropy: raw.entropy,
         provider: raw.provider.clone(),

@@ -12,11 +12,17 @@ use crate::diag::{Problem, SourceFile};
 use crate::model::{Confidence, Step};
 use condition::Compiler;
 
-/// Compiles `raw`; `None` when its body cannot be built (the problems say why).
-pub(super) fn rule(raw: RawRule, file: &SourceFile, problems: &mut Vec<Problem>) -> Option<Rule> {
+/// Compiles `raw`; `None` when its body cannot be built (the problems say why). Without
+/// `check`, a detector's regexes are left to compile on first use (see `detect::Pattern`).
+pub(super) fn rule(
+    raw: RawRule,
+    file: &SourceFile,
+    problems: &mut Vec<Problem>,
+    check: bool,
+) -> Option<Rule> {
     let body = match (&raw.detect, &raw.subject, &raw.when) {
         (Some(detect), None, None) if raw.scope.is_none() && raw.params.is_empty() => {
-            detector::compile(detect, file, problems).map(Body::Detector)
+            detector::compile(detect, file, problems, check).map(Body::Detector)
         }
         (None, Some(subject), Some(when)) => {
             let mut c = Compiler::new(file, &raw.params, problems);
@@ -122,10 +128,7 @@ fn regex(
     pattern: &str,
     problems: &mut Vec<Problem>,
 ) -> Option<Regex> {
-    match regex::RegexBuilder::new(pattern)
-        .size_limit(1 << 24)
-        .build()
-    {
+    match super::detect::build_regex(pattern) {
         Ok(r) => Some(r),
         Err(e) => {
             let detail = e.to_string();

@@ -58,8 +58,13 @@ pub enum Confidence {
 /// The leaf of a rule's condition that the subject failed, with both sides of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ViolatedCondition {
-    /// Attribute path, `last_rotated` or `policies[2].name`.
+    /// Where the value is: the full route into the input's document when the adapter read
+    /// it from one (`jobs.deploy.permissions`, `AccessKeyMetadata[0].Status`), else the
+    /// attribute path (`last_rotated`, `policies[2].name`).
     pub field: String,
+    /// The attribute path the rule named, when `field` is a document route that differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
     /// Operator as written in the rule; `not <op>` where the leaf failed under a `not`.
     pub op: String,
     /// The limit the rule set (parameters resolved).

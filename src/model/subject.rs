@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{Span, Step, field_steps};
+use super::{Route, Span, Step, field_steps};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Subject {
@@ -163,21 +163,37 @@ impl Origin {
         self.whole.as_ref().and_then(|a| self.resolve(a, &[]))
     }
 
+    /// The document route of attribute `field`, when it was read from a document: the route
+    /// anchor of its longest recorded prefix, followed by the rest of the path.
+    pub fn route_of(&self, field: &str) -> Option<Route> {
+        let steps = field_steps(field)?;
+        let (len, anchor) = self.anchor_for(&steps)?;
+        match anchor {
+            Anchor::Route { route, .. } => {
+                Some(Route(route.iter().chain(&steps[len..]).cloned().collect()))
+            }
+            Anchor::At(_) => None,
+        }
+    }
+
+    /// The anchor of the longest recorded prefix of `steps`, and that prefix's length.
+    fn anchor_for(&self, steps: &[Step]) -> Option<(usize, &Anchor)> {
+        self.attrs
+            .iter()
+            .filter_map(|(path, anchor)| {
+                let prefix = field_steps(path)?;
+                steps.starts_with(&prefix).then_some((prefix.len(), anchor))
+            })
+            .max_by_key(|(len, _)| *len)
+    }
+
     /// The span of attribute `field` (`policies[2].name`): the anchor recorded for the
     /// longest prefix of the path; below a route anchor the rest of the path is followed
     /// into the document (attributes copied verbatim keep their keys), as deep as it exists.
     /// Falls back to the whole subject.
     pub fn span_of(&self, field: &str) -> Option<Span> {
         let steps = field_steps(field).unwrap_or_default();
-        let best = self
-            .attrs
-            .iter()
-            .filter_map(|(path, anchor)| {
-                let prefix = field_steps(path)?;
-                steps.starts_with(&prefix).then_some((prefix.len(), anchor))
-            })
-            .max_by_key(|(len, _)| *len);
-        match best {
+        match self.anchor_for(&steps) {
             Some((len, anchor)) => self.resolve(anchor, &steps[len..]),
             None => None,
         }

@@ -69,12 +69,20 @@ fn finding(subject: &Subject, verdict: Verdict, rules: &RuleSet) -> Finding {
             },
         })
         .collect();
+    let mut because = verdict.because;
+    for condition in &mut because {
+        if let Some(route) = origin.route_of(&condition.field).map(|r| r.to_string())
+            && route != condition.field
+        {
+            condition.attribute = Some(std::mem::replace(&mut condition.field, route));
+        }
+    }
     Finding {
         code,
         severity: verdict.severity,
         confidence: verdict.confidence,
         message: verdict.message,
-        violated_condition: verdict.because,
+        violated_condition: because,
         subject: reference(subject),
         location: Location {
             path: origin.path.to_string(),

@@ -197,6 +197,7 @@ fn explain_leaf(
         let op = leaf.op.name();
         vec![ViolatedCondition {
             field: leaf.field.clone(),
+            attribute: None,
             op: if want {
                 op.to_owned()
             } else {
@@ -220,6 +221,7 @@ fn explain_quantifier(
     let Some(Value::Array(items)) = value else {
         let absent = ViolatedCondition {
             field: leaf.field.clone(),
+            attribute: None,
             op: if want {
                 leaf.op.name().to_owned()
             } else {

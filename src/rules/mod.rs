@@ -372,6 +372,7 @@ impl RuleSet {
             message,
             because: vec![ViolatedCondition {
                 field: "text".to_owned(),
+                attribute: None,
                 op: "matches".to_owned(),
                 expected: Value::String(pattern.to_owned()),
                 actual: Value::String(secret.redacted.clone()),

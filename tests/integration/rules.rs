@@ -290,3 +290,89 @@ negative_examples: ['xoxb-your-token-here']
         "{report:#}"
     );
 }
+
+/// Issue 5: a condition on an attribute read from a document reports the full route into
+/// the document as its field, and the exact span of the value, in every format.
+#[test]
+fn issue_5_a_condition_on_a_document_value_names_its_route_and_span() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ACME002.yaml"),
+        r#"id: ACME002
+name: inactive-key-kept
+severity: low
+subject: aws.access_key
+when: { field: status, eq: Inactive }
+message: "inactive key of {{user}} should be deleted"
+failure_class: drift
+failure_mode: an inactive key can be reactivated by anyone allowed to
+frameworks: [OWASP-NHI:NHI7]
+remediation: delete it
+examples: [{ attrs: { status: Inactive, user: ci }, violates: status }]
+negative_examples: [{ attrs: { status: Active } }]
+"#,
+    )
+    .unwrap();
+    let path = "fixtures/sources/aws.list_access_keys/list-access-keys.json";
+    let args = |format: &'static str| {
+        vec![
+            path.to_owned(),
+            "--rules".into(),
+            dir.path().to_str().unwrap().to_owned(),
+            "--format".into(),
+            format.into(),
+        ]
+    };
+    let run = |format| {
+        let args = args(format);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        scan(&args)
+    };
+    let report = run("json").json();
+    let found = findings_of(&report, "ACME002");
+    assert_eq!(found.len(), 1);
+    let condition = &found[0]["violated_condition"][0];
+    assert_eq!(condition["field"], "AccessKeyMetadata[1].Status");
+    assert_eq!(condition["attribute"], "status");
+    let at = &found[0]["location"];
+    assert_eq!(
+        [
+            &at["line"],
+            &at["column"],
+            &at["end_line"],
+            &at["end_column"]
+        ],
+        [&json!(11), &json!(23), &json!(11), &json!(32)],
+        "the value \"Inactive\", quotes included"
+    );
+    let sarif: Value = serde_json::from_str(&run("sarif").stdout).unwrap();
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "ACME002")
+        .unwrap()
+        .clone();
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        [
+            &region["startLine"],
+            &region["startColumn"],
+            &region["endLine"],
+            &region["endColumn"]
+        ],
+        [&json!(11), &json!(23), &json!(11), &json!(33)],
+        "SARIF's end column is exclusive"
+    );
+    let jsonl = run("jsonl").stdout;
+    let line: Value = jsonl
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["code"] == "ACME002")
+        .unwrap();
+    assert_eq!(line["location"], found[0]["location"]);
+    assert!(
+        run("table").stdout.contains("11:23"),
+        "the table shows line:column"
+    );
+}

@@ -61,10 +61,38 @@ pub(crate) fn secret_group(regex: &Regex) -> Option<usize> {
     named.or((regex.captures_len() > 1).then_some(1))
 }
 
+/// Whether no match of `pattern` can contain a line break or depend on where the text
+/// starts or ends: then every match lies within one line, and searching only the lines
+/// where a keyword occurs finds exactly what searching the whole text finds.
+pub(crate) fn is_single_line(pattern: &str) -> bool {
+    use regex_syntax::hir::{Class, HirKind, Look};
+    fn walk(hir: &regex_syntax::hir::Hir) -> bool {
+        match hir.kind() {
+            HirKind::Empty => true,
+            HirKind::Literal(literal) => !literal.0.contains(&b'\n'),
+            HirKind::Class(Class::Unicode(class)) => !class
+                .ranges()
+                .iter()
+                .any(|r| r.start() <= '\n' && '\n' <= r.end()),
+            HirKind::Class(Class::Bytes(class)) => !class
+                .ranges()
+                .iter()
+                .any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
+            HirKind::Look(look) => !matches!(look, Look::Start | Look::End),
+            HirKind::Repetition(repetition) => walk(&repetition.sub),
+            HirKind::Capture(capture) => walk(&capture.sub),
+            HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().all(walk),
+        }
+    }
+    regex_syntax::parse(pattern).is_ok_and(|hir| walk(&hir))
+}
+
 /// One compiled detector.
 #[derive(Debug, Clone)]
 pub(crate) struct Detector {
     pub pattern: Pattern,
+    /// See [`is_single_line`]; computed on first use, like the pattern.
+    pub single_line: OnceLock<bool>,
     pub keywords: Vec<String>,
     pub entropy: Option<f64>,
     pub provider: String,
@@ -99,11 +127,45 @@ impl Detector {
     /// Every match in `text`, after the entropy floor and the allow-list.
     pub(crate) fn find_all(&self, text: &str) -> Vec<SecretMatch> {
         let mut out = Vec::new();
+        self.find_in(text, 0..text.len(), &mut out);
+        out
+    }
+
+    /// Every match in the lines of `text` that hold the keyword occurrences at `hits`
+    /// (ascending), when no match can span lines; in the whole text otherwise.
+    pub(crate) fn find_near_keywords(&self, text: &str, hits: &[usize]) -> Vec<SecretMatch> {
+        let single_line = *self
+            .single_line
+            .get_or_init(|| is_single_line(self.pattern.as_str()));
+        if !single_line {
+            return self.find_all(text);
+        }
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        let mut searched_to = 0;
+        for &hit in hits {
+            if hit < searched_to {
+                continue;
+            }
+            let start = memchr::memrchr(b'\n', &bytes[..hit]).map_or(0, |nl| nl + 1);
+            let end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |nl| hit + nl);
+            self.find_in(text, start..end, &mut out);
+            searched_to = end;
+        }
+        out
+    }
+
+    /// The matches in `text[range]`, with offsets in `text`.
+    fn find_in(&self, text: &str, range: std::ops::Range<usize>, out: &mut Vec<SecretMatch>) {
         let regex = self.pattern.regex();
         let Some(group) = secret_group(regex) else {
-            return out;
+            return;
         };
-        for captures in regex.captures_iter(text) {
+        let Some(window) = text.get(range.clone()) else {
+            return;
+        };
+        let base = range.start;
+        for captures in regex.captures_iter(window) {
             let (Some(whole), Some(secret)) = (captures.get(0), captures.get(group)) else {
                 continue;
             };
@@ -119,16 +181,15 @@ impl Detector {
             let pair = self
                 .pair
                 .as_ref()
-                .and_then(|p| p.find_near(text, whole.start()));
+                .and_then(|p| p.find_near(text, base + whole.start()));
             out.push(SecretMatch {
-                start: whole.start(),
-                end: whole.end(),
-                secret_at: (secret.start(), secret.end()),
+                start: base + whole.start(),
+                end: base + whole.end(),
+                secret_at: (base + secret.start(), base + secret.end()),
                 secret: Secret::new(value),
                 pair: pair.map(Secret::new),
             });
         }
-        out
     }
 
     /// Whether one of the keywords occurs in `text` (exactly: keywords are case-sensitive,
@@ -271,8 +332,9 @@ impl DetectorSet {
         }
     }
 
-    /// Indices of the detectors whose keywords occur in `text`, ascending, whatever the
-    /// keywords' overlaps.
+    /// The detectors whose keywords occur in `text`, ascending, whatever the keywords'
+    /// overlaps, each with the positions of its keyword occurrences (the first one of each
+    /// line: enough to find the lines to search).
     ///
     /// Each search is leftmost-longest and the next one starts one byte after the previous
     /// match's *start* (not its end), so every position where some keyword starts is visited
@@ -280,31 +342,40 @@ impl DetectorSet {
     /// At that position it returns the longest keyword starting there; every other keyword
     /// occurrence starting there is a prefix of it, hence a substring, and `covers` adds its
     /// detectors. A keyword starting inside another's match, or extending past it, starts at
-    /// a later position and is found by a later search. The pass ends once every detector is
-    /// a candidate.
-    pub(crate) fn candidates(&self, text: &str) -> Vec<usize> {
-        let mut hit = vec![false; self.count];
+    /// a later position and is found by a later search.
+    pub(crate) fn hits(&self, text: &str) -> Vec<(usize, Vec<usize>)> {
+        let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.count];
+        let mut line_end: Vec<usize> = vec![0; self.count];
         if let Some(automaton) = &self.automaton {
-            let mut left = self.count;
+            let bytes = text.as_bytes();
             let mut from = 0;
-            while left > 0 && from < text.len() {
+            while from < text.len() {
                 let input = aho_corasick::Input::new(text).span(from..text.len());
                 let Some(m) = automaton.find(input) else {
                     break;
                 };
+                let at = m.start();
                 for &detector in &self.covers[m.pattern().as_usize()] {
-                    if !std::mem::replace(&mut hit[detector], true) {
-                        left -= 1;
+                    let seen = &mut hits[detector];
+                    if seen.is_empty() || at >= line_end[detector] {
+                        seen.push(at);
+                        line_end[detector] =
+                            memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |nl| at + nl);
                     }
                 }
-                from = m.start() + 1;
+                from = at + 1;
             }
         }
-        hit.iter()
+        hits.into_iter()
             .enumerate()
-            .filter(|(_, h)| **h)
-            .map(|(i, _)| i)
+            .filter(|(_, h)| !h.is_empty())
             .collect()
+    }
+
+    /// Indices of the detectors whose keywords occur in `text`, ascending.
+    #[cfg(test)]
+    pub(crate) fn candidates(&self, text: &str) -> Vec<usize> {
+        self.hits(text).into_iter().map(|(i, _)| i).collect()
     }
 }
 
@@ -333,6 +404,7 @@ mod tests {
     fn aws() -> Detector {
         Detector {
             pattern: Pattern::deferred(r"\b((?:AKIA|ASIA)[A-Z2-7]{16})\b"),
+            single_line: OnceLock::new(),
             keywords: vec!["AKIA".into(), "ASIA".into()],
             entropy: Some(3.0),
             provider: "aws".into(),
@@ -357,6 +429,53 @@ mod tests {
         assert_eq!(
             found[0].pair.as_ref().map(Secret::expose),
             Some("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKZ")
+        );
+    }
+
+    #[test]
+    fn single_line_patterns_are_recognised() {
+        assert!(is_single_line(r"\b(ghp_[A-Za-z0-9]{36})\b"));
+        assert!(is_single_line(r"(?m)^token=([a-z]{8})$"));
+        assert!(
+            is_single_line(r"key[ \t]*=[ \t]*([^\s]{8})"),
+            "[^\\s] excludes the newline"
+        );
+        assert!(
+            !is_single_line(r"key\s*=\s*(\w{8})"),
+            "\\s matches a newline"
+        );
+        assert!(!is_single_line(r"(?s)BEGIN(.*)END"));
+        assert!(
+            !is_single_line(r"^(\w{8})"),
+            "without (?m), ^ is the start of the text"
+        );
+        assert!(
+            !is_single_line(r"key=([^\x22]{8})"),
+            "a negated class includes the newline"
+        );
+    }
+
+    #[test]
+    fn the_line_search_finds_what_the_whole_search_finds() {
+        let detector = aws();
+        let text =
+            "a\nid = AKIAZ7RTQ2MXGH5KPL4Q and ASIAY34FZKBOKMUTVV7A\nno key\nAKIAPRORDPOWTKQMLYJ7";
+        let hits: Vec<usize> = ["AKIA", "ASIA"]
+            .iter()
+            .flat_map(|k| text.match_indices(k).map(|(at, _)| at))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let whole = detector.find_all(text);
+        assert_eq!(whole.len(), 3);
+        assert_eq!(detector.find_near_keywords(text, &hits), whole);
+        let set = DetectorSet::new([&detector]);
+        let found = set.hits(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].1,
+            [text.find("AKIAZ").unwrap(), text.find("AKIAP").unwrap()],
+            "the first keyword of each line"
         );
     }
 

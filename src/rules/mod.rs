@@ -384,14 +384,13 @@ impl RuleSet {
     /// Secrets in `text`: each match of an enabled detector rule, with the rule's code and
     /// the identity-key kind its value is, when it is an identifier (`aws.access_key_id`).
     pub fn detect<'r>(&'r self, text: &str) -> Vec<Detection<'r>> {
-        let candidates = self.detectors.candidates(text);
         let mut out = Vec::new();
-        for c in candidates {
+        for (c, hits) in self.detectors.hits(text) {
             let rule = &self.rules[self.detector_rules[c]];
             let Body::Detector(detector) = &rule.body else {
                 continue;
             };
-            for found in detector.find_all(text) {
+            for found in detector.find_near_keywords(text, &hits) {
                 out.push(Detection {
                     code: &rule.code,
                     confidence: rule.confidence,

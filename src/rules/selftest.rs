@@ -132,6 +132,18 @@ fn unresolved(
     })
 }
 
+/// Every position where one of the detector's keywords starts, ascending.
+fn keyword_hits(detector: &super::detect::Detector, text: &str) -> Vec<usize> {
+    let mut hits: Vec<usize> = detector
+        .keywords
+        .iter()
+        .flat_map(|k| text.match_indices(k.as_str()).map(|(at, _)| at))
+        .collect();
+    hits.sort_unstable();
+    hits.dedup();
+    hits
+}
+
 fn check_one(rule: &Rule, example: &RawExample, negative: bool) -> Option<String> {
     match (&rule.body, example) {
         (Body::Detector(detector), RawExample::Text(text)) => {
@@ -143,6 +155,15 @@ fn check_one(rule: &Rule, example: &RawExample, negative: bool) -> Option<String
                     "example contains none of the keywords {:?}, so the prefilter would skip it",
                     detector.keywords
                 )),
+                (false, false)
+                    if detector.find_near_keywords(text, &keyword_hits(detector, text))
+                        != found =>
+                {
+                    Some(format!(
+                        "a match lies on a line without any of the keywords {:?}, so the line search would miss it",
+                        detector.keywords
+                    ))
+                }
                 _ => None,
             }
         }

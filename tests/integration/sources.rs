@@ -5,27 +5,70 @@ use serde_json::{Value, json};
 
 use crate::common::scan;
 
+/// `l:c–l:c`, the form every span snapshot uses.
+fn span_text(span: Option<nhiscan::model::Span>) -> Value {
+    span.map_or(Value::Null, |s| {
+        json!(format!(
+            "{}:{}–{}:{}",
+            s.line, s.column, s.end_line, s.end_column
+        ))
+    })
+}
+
+/// Issue 5: every adapter fixture's subjects, each attribute with the exact span it was read
+/// from (`line:col–line:col`, resolved by the assemble stage's anchors), and its errors.
 #[test]
 fn adapter_output() {
+    let rules = nhiscan::rules::load(
+        &nhiscan::rules::RuleSources {
+            builtins: nhiscan::builtin_rules(),
+            dirs: &[],
+            test_builtins: false,
+        },
+        &nhiscan::rules::RuleOverrides::default(),
+        None,
+    )
+    .unwrap();
+    let options = nhiscan::pipeline::Options {
+        max_file_size: 50 << 20,
+        now: time::macros::datetime!(2026-11-23 00:00 UTC),
+        governance: nhiscan::governance::Governance::default(),
+    };
     insta::glob!("../../fixtures/sources", "*/*", |path| {
         let relative = path
             .strip_prefix(crate::common::root())
             .unwrap()
             .to_string_lossy()
             .replace('\\', "/");
-        let run = scan(&[&relative, "--format", "json", "--fail-on", "never"]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let report = run.json();
-        let subjects: Vec<Value> = report["inventory"]
-            .as_array()
-            .unwrap()
+        let blob = nhiscan::inputs::Blob::file(path.to_path_buf(), relative);
+        let result = nhiscan::pipeline::run(&[blob], &rules, &options);
+        let subjects: Vec<Value> = result
+            .subjects
             .iter()
-            .map(|s| json!({ "kind": s["kind"], "id": s["id"], "name": s["name"], "line": s["line"], "attributes": s["attributes"] }))
+            .map(|s| {
+                let attributes: serde_json::Map<String, Value> = s
+                    .attrs
+                    .iter()
+                    .map(|(name, value)| {
+                        (
+                            name.clone(),
+                            json!({ "value": value, "at": span_text(s.origin.span_of(name)) }),
+                        )
+                    })
+                    .collect();
+                json!({
+                    "kind": s.kind,
+                    "id": s.id,
+                    "name": s.name,
+                    "at": span_text(s.origin.span()),
+                    "attributes": attributes,
+                })
+            })
             .collect();
         let view = json!({
             "subjects": subjects,
-            "errors": report["errors"],
-            "files_binary": report["scan"]["files_binary"],
+            "errors": result.errors,
+            "files_binary": result.stats.files_binary,
         });
         insta::assert_snapshot!(serde_json::to_string_pretty(&view).unwrap());
     });

@@ -198,10 +198,10 @@ impl Row<'_> {
             );
             key.origin = origin.clone();
             key.origin.whole = Some(Anchor::At(whole));
-            key.set("user", user.clone())
-                .set("arn", arn.clone())
-                .set("key_slot", slot)
-                .set("is_root", is_root);
+            key.set_at("user", user.clone(), self.span("user"))
+                .set_at("arn", arn.clone(), self.span("arn"))
+                .set_at("key_slot", slot, self.span(&col("active")))
+                .set_at("is_root", is_root, self.span("user"));
             key.set_at(
                 "status",
                 if active { "Active" } else { "Inactive" },

@@ -6,6 +6,7 @@
 //! Adding a format: one file here, one line in `SOURCES`, and `fixtures/sources/<id>/`.
 
 pub(crate) mod aws;
+pub(crate) mod ci;
 pub(crate) mod text;
 pub(crate) mod x509;
 
@@ -111,6 +112,7 @@ pub static SOURCES: &[&dyn Source] = &[
     &aws::credential_report::CredentialReport,
     &aws::list_access_keys::ListAccessKeys,
     &x509::X509,
+    &ci::gitlab::GitLab,
 ];
 
 /// The identifiers of all adapters, `text` included (fixture folders are named after them).

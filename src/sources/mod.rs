@@ -113,6 +113,10 @@ pub static SOURCES: &[&dyn Source] = &[
     &aws::list_access_keys::ListAccessKeys,
     &x509::X509,
     &ci::gitlab::GitLab,
+    &ci::circleci::CircleCi,
+    &ci::azure::AzurePipelines,
+    &ci::bitbucket::Bitbucket,
+    &ci::jenkins::Jenkins,
 ];
 
 /// The identifiers of all adapters, `text` included (fixture folders are named after them).

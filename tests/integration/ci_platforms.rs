@@ -111,3 +111,53 @@ fn gitlab_hardcoded_variable_names_its_route() {
         "never printed whole"
     );
 }
+
+#[test]
+fn circleci_checks_locate_their_values() {
+    insta::assert_snapshot!(snapshot_platform("CCI"));
+}
+
+#[test]
+fn azure_pipelines_checks_locate_their_values() {
+    insta::assert_snapshot!(snapshot_platform("AZP"));
+}
+
+#[test]
+fn bitbucket_checks_locate_their_values() {
+    insta::assert_snapshot!(snapshot_platform("BBP"));
+}
+
+#[test]
+fn jenkins_checks_locate_their_lines() {
+    insta::assert_snapshot!(snapshot_platform("JNK"));
+}
+
+/// Issue 8: the shared corpus of CI files written by others is scanned without a crash.
+#[test]
+fn issue_8_corpus_scans_without_a_crash() {
+    let corpus = crate::common::root().join("../shared/corpus/ci");
+    if !corpus.is_dir() {
+        return;
+    }
+    let run = scan(&[
+        corpus.to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let report = run.json();
+    assert!(
+        report["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| !e["reason"]
+                .as_str()
+                .unwrap_or("")
+                .contains("internal error")),
+        "an adapter panicked"
+    );
+}

@@ -117,6 +117,17 @@ pub(crate) fn is_inert_literal(value: &str) -> bool {
         || lower.chars().all(|c| c.is_ascii_digit())
 }
 
+/// An upper-case variable name given where a value is expected: CircleCI orb parameters
+/// of type `env_var_name` and similar take the name of the variable that holds the secret.
+pub(crate) fn is_variable_name(value: &str) -> bool {
+    let value = value.trim();
+    value.len() > 2
+        && value.contains('_')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
 /// The variables a line refers to (`$TOKEN`, `${TOKEN}`, `$(token)`).
 pub(crate) fn referenced(line: &str) -> impl Iterator<Item = &str> {
     VARIABLE_REF.captures_iter(line).filter_map(|c| {
@@ -305,6 +316,7 @@ impl Credential {
     pub(crate) fn new(name: &str, purpose: &'static str, value: &str, at: At) -> Self {
         let source = match value_source(value) {
             "literal" if is_inert_literal(value) && purpose != "cloud_key" => "empty",
+            "literal" if is_variable_name(value) => "reference",
             other => other,
         };
         Self {
@@ -398,6 +410,87 @@ pub(crate) fn script_lines(value: &Value, at: &At, out: &mut Vec<(String, At)>) 
         }
         _ => {}
     }
+}
+
+/// A job subject of `kind` (`circleci.job`, `azure.job`, `bitbucket.step`) located at `at`.
+pub(crate) fn job_subject(
+    kind: &str,
+    provider: &str,
+    origin: &Origin,
+    name: &str,
+    at: &At,
+) -> Subject {
+    let mut subject = Subject::new(
+        kind,
+        provider,
+        format!("{}#{}", origin.path, at.display()),
+        name,
+    );
+    subject.origin = origin.clone();
+    subject.origin.whole = Some(at.anchor());
+    subject.set("name", name);
+    subject
+}
+
+/// Sets `image` (copied, at `at`) and `image_pinned` (derived, at the same place).
+pub(crate) fn set_image(subject: &mut Subject, image: &str, at: &At) {
+    subject.set_from("image", image, at.doc, at.route.clone());
+    subject.set("image_pinned", image_pinned(image));
+    subject.anchor("image_pinned", at.anchor());
+}
+
+/// Sets `holds_credentials` and `credential_evidence` (why).
+pub(crate) fn set_holds(subject: &mut Subject, evidence: Option<String>) {
+    subject.set("holds_credentials", evidence.is_some());
+    subject.set("credential_evidence", evidence.unwrap_or_default());
+}
+
+/// Credentials in an `env`/`environment`/`variables` mapping.
+pub(crate) fn mapping_credentials(value: &Value, at: &At) -> Vec<Credential> {
+    let Some(map) = value.as_object() else {
+        return Vec::new();
+    };
+    map.iter()
+        .filter_map(|(name, v)| {
+            let text = scalar(v)?;
+            Credential::from_variable(name, &text, at.join(name.as_str()))
+        })
+        .collect()
+}
+
+/// Long-lived cloud keys a script uses: a cloud login with a key, or a reference to a
+/// cloud key variable. Nothing when the script assumes a role with an OIDC token.
+pub(crate) fn script_credentials(lines: &[(String, At)]) -> Vec<Credential> {
+    let federated = lines.iter().any(|(l, _)| {
+        l.contains("assume-role-with-web-identity")
+            || l.contains("AWS_WEB_IDENTITY_TOKEN_FILE")
+            || l.contains("--federated-token")
+            || l.contains("CIRCLE_OIDC_TOKEN")
+            || l.contains("BITBUCKET_STEP_OIDC_TOKEN")
+    });
+    if federated {
+        return Vec::new();
+    }
+    let mut out: Vec<Credential> = Vec::new();
+    for (line, at) in lines {
+        let login = cloud_login(line);
+        let named = referenced(line).find(|n| cloud_key(n).is_some());
+        let Some(cloud) = login.or_else(|| named.and_then(cloud_key)) else {
+            continue;
+        };
+        if out.iter().any(|c| c.at.route == at.route) {
+            continue;
+        }
+        out.push(Credential {
+            name: named.map_or_else(|| "cloud login".to_owned(), str::to_owned),
+            purpose: "cloud_key",
+            cloud: Some(cloud),
+            source: "reference",
+            shown: shorten(line.trim()),
+            at: at.clone(),
+        });
+    }
+    out
 }
 
 #[cfg(test)]

@@ -285,15 +285,15 @@ impl Config<'_> {
     }
 }
 
-/// Credentials an orb command or job is given: cloud key parameters, and the AWS or GCP
-/// orb's setup without OIDC (it then reads the long-lived key from the environment).
+/// Credentials an orb command or job is given: cloud key parameters, and `aws-cli/setup`
+/// (alone or as another orb's `auth` step) or `gcp-cli/setup` without OIDC: they then read
+/// the long-lived key from the environment.
 fn orb_credentials(name: &str, params: &Value, at: &At) -> Vec<Credential> {
     let mut out = mapping_credentials(params, at);
     let text = params.to_string();
     let has = |key: &str| text.contains(&format!("\"{key}\""));
     let lower = name.to_ascii_lowercase();
-    let aws_orb = lower.starts_with("aws-")
-        && (lower.ends_with("/setup") || lower.contains("/build") || lower.contains("push"));
+    let aws_orb = lower == "aws-cli/setup" || has("aws-cli/setup");
     if aws_orb
         && !has("role_arn")
         && !has("role-arn")

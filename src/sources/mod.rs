@@ -6,6 +6,7 @@
 //! Adding a format: one file here, one line in `SOURCES`, and `fixtures/sources/<id>/`.
 
 pub(crate) mod aws;
+pub(crate) mod ci;
 pub(crate) mod k8s;
 pub(crate) mod text;
 pub(crate) mod x509;
@@ -113,6 +114,11 @@ pub static SOURCES: &[&dyn Source] = &[
     &aws::list_access_keys::ListAccessKeys,
     &k8s::rbac::Rbac,
     &x509::X509,
+    &ci::gitlab::GitLab,
+    &ci::circleci::CircleCi,
+    &ci::azure::AzurePipelines,
+    &ci::bitbucket::Bitbucket,
+    &ci::jenkins::Jenkins,
 ];
 
 /// The identifiers of all adapters, `text` included (fixture folders are named after them).

@@ -6,6 +6,7 @@
 //! Adding a format: one file here, one line in `SOURCES`, and `fixtures/sources/<id>/`.
 
 pub(crate) mod aws;
+pub(crate) mod ci;
 pub(crate) mod text;
 pub(crate) mod x509;
 
@@ -110,6 +111,7 @@ pub trait Source: Sync {
 pub static SOURCES: &[&dyn Source] = &[
     &aws::credential_report::CredentialReport,
     &aws::list_access_keys::ListAccessKeys,
+    &ci::github::Workflow,
     &x509::X509,
 ];
 

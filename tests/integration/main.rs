@@ -7,6 +7,7 @@
 
 mod bad_input;
 mod catalog;
+mod ci;
 mod cli;
 mod common;
 mod correlate;

@@ -140,6 +140,10 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
             &mut secret,
             text_input.span(start, end),
         );
+        let found = &detection.found;
+        for value in std::iter::once(&found.secret).chain(&found.pair) {
+            redact_in_ci(&mut facts.subjects, value.expose(), &value.redacted());
+        }
         facts.subjects.push(secret);
     }
     facts
@@ -211,10 +215,9 @@ fn place_in_ci(subjects: &mut [Subject], secret: &mut Subject, at: Span) {
     origin.attrs.clear();
     secret.related.push(Related {
         label: format!(
-            "{} job {} in {}",
+            "{} job {}",
             text(ci::PLATFORM).as_str().unwrap_or("CI"),
             text("job").as_str().unwrap_or("?"),
-            origin.path
         ),
         origin,
     });
@@ -222,6 +225,30 @@ fn place_in_ci(subjects: &mut [Subject], secret: &mut Subject, at: Span) {
     let holder = &mut subjects[i];
     if holder.kind.ends_with(ci::CREDENTIAL_SUFFIX) {
         holder.set(ci::DETECTED, true).set("detected_by", detector);
+    }
+}
+
+/// Replaces a detected secret by its redacted form in every value CI subjects copied verbatim
+/// (`run`, `env`, `with`), so that the inventory never shows it whole.
+fn redact_in_ci(subjects: &mut [Subject], secret: &str, redacted: &str) {
+    fn walk(value: &mut Value, secret: &str, redacted: &str) {
+        match value {
+            Value::String(s) if s.contains(secret) => *s = s.replace(secret, redacted),
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, secret, redacted)),
+            Value::Object(map) => map.values_mut().for_each(|v| walk(v, secret, redacted)),
+            _ => {}
+        }
+    }
+    if secret.is_empty() {
+        return;
+    }
+    for subject in subjects.iter_mut() {
+        if subject.attrs.contains_key(ci::PLATFORM) {
+            subject
+                .attrs
+                .values_mut()
+                .for_each(|v| walk(v, secret, redacted));
+        }
     }
 }
 

@@ -50,7 +50,7 @@ fn described(report: &Value, code_prefix: &str) -> String {
 #[test]
 fn every_github_actions_check_points_at_its_value() {
     let mut all = String::new();
-    for code in 1..=16 {
+    for code in 1..=17 {
         let dir = format!("fixtures/rules/GHA{code:03}/fail");
         let report = scan(&[&dir, "--format", "json", "--fail-on", "never"]).json();
         let text = described(&report, &format!("GHA{code:03}"));
@@ -174,7 +174,7 @@ fn a_token_pasted_into_a_workflow_is_one_finding_with_its_pipeline_context() {
     let sec003 = &report["findings"][0];
     assert_eq!(
         sec003["related_locations"][0]["label"],
-        format!("github-actions job deploy in {path}")
+        "github-actions job deploy"
     );
     assert_eq!(sec003["related_locations"][0]["location"]["line"], 8);
     let secret = report["inventory"]

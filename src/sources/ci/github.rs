@@ -74,6 +74,8 @@ const OIDC_HINTS: &[&str] = &[
     "ARM_USE_OIDC",
     "--provenance",
     "getIDToken",
+    "uv publish",
+    "npm publish",
 ];
 
 impl Source for Workflow {
@@ -349,8 +351,7 @@ impl Reader<'_> {
         };
         subject.anchor("oidc", at(&oidc_route));
         if let Some(runs_on) = job.get("runs-on") {
-            let labels = runs_on.to_string();
-            let self_hosted = labels.contains("self-hosted") || runs_on.get("group").is_some();
+            let self_hosted = is_self_hosted(runs_on);
             subject.set("self_hosted", self_hosted);
             subject.anchor("self_hosted", at(&push(&base, "runs-on")));
         }
@@ -412,6 +413,14 @@ impl Reader<'_> {
                 OIDC_HINTS.iter().any(|hint| text.contains(hint))
             };
         subject.set("oidc_used", oidc_used);
+        let third_party = steps.iter().any(|s| {
+            action_of(s).is_some_and(|a| {
+                !(a.starts_with("./")
+                    || a.starts_with("docker://")
+                    || a.starts_with("actions/")
+                    || a.starts_with("github/"))
+            })
+        });
 
         let credential_related = refs
             .first()
@@ -467,7 +476,7 @@ impl Reader<'_> {
             s.set("job", id).set("index", i);
             for key in ["uses", "with", "run", "env", "id", "if", "shell"] {
                 if let Some(v) = step_map.get(key) {
-                    s.set_from(key, v.clone(), 0, push(&step_route, key));
+                    s.set_from(key, scrubbed(v), 0, push(&step_route, key));
                 }
             }
             let uses_route = push(&step_route, "uses");
@@ -497,7 +506,10 @@ impl Reader<'_> {
             }
             s.set("job_write_token", write_token)
                 .set("job_secrets", has_secrets)
-                .set("job_uploads_artifact", uploads);
+                .set("job_uploads_artifact", uploads)
+                .set("job_third_party_actions", third_party)
+                .set("job_oidc", oidc);
+            s.anchor("job_oidc", at(&oidc_route));
             let is_checkout = action_of(step).is_some_and(|a| a == "actions/checkout");
             if is_checkout {
                 let persist = step_map
@@ -526,7 +538,7 @@ impl Reader<'_> {
             if !env.is_empty() {
                 let merged: Map<String, Value> =
                     env.iter().map(|(k, v, _)| (k.clone(), v.clone())).collect();
-                s.set("env_effective", merged);
+                s.set("env_effective", scrubbed(&Value::Object(merged)));
                 for (k, _, r) in &env {
                     s.anchor(&format!("env_effective.{k}"), at(r));
                 }
@@ -760,6 +772,59 @@ impl Reader<'_> {
             out.subjects.push(s);
         }
     }
+}
+
+/// `value` with every literal under a credential-named key redacted: verbatim `env` and
+/// `with` maps go to the inventory, which must not show a credential whole.
+fn scrubbed(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        Value::String(text)
+                            if is_credential_key(k) && value_form(text) == "literal" =>
+                        {
+                            Value::from(redact(text))
+                        }
+                        other => scrubbed(other),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(scrubbed).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Whether `runs-on` names a self-hosted runner: the `self-hosted` label, a runner group, or
+/// only literal labels none of which is a GitHub-hosted image (`ubuntu-*`, `windows-*`,
+/// `macos-*`). A label computed by an expression is not judged.
+fn is_self_hosted(runs_on: &Value) -> bool {
+    let labels: Vec<&str> = match runs_on {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        Value::Object(map) => {
+            if map.contains_key("group") {
+                return true;
+            }
+            match map.get("labels") {
+                Some(Value::String(s)) => vec![s.as_str()],
+                Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    };
+    let hosted = |l: &str| {
+        let l = l.to_ascii_lowercase();
+        ["ubuntu-", "windows-", "macos-"]
+            .iter()
+            .any(|p| l.starts_with(p))
+    };
+    labels.iter().any(|l| l.eq_ignore_ascii_case("self-hosted"))
+        || (!labels.is_empty() && labels.iter().all(|l| !l.contains("${{") && !hosted(l)))
 }
 
 fn set_triggers(subject: &mut Subject, on: &[(String, Route)]) {

@@ -8,11 +8,14 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use crate::inputs::{Blob, read_bounded};
+use serde_json::Value;
+
 use crate::model::{
-    Anchor, IdentityKey, InputError, InputErrorKind, KeyKind, Origin, SecretFacts, Span, Subject,
+    Anchor, IdentityKey, InputError, InputErrorKind, KeyKind, Origin, Related, SecretFacts, Span,
+    Subject,
 };
-use crate::rules::{Detection, RuleSet};
-use crate::sources::{Extracted, Input, SOURCES, Source, text};
+use crate::rules::{Detection, RuleSet, attribute};
+use crate::sources::{Extracted, Input, SOURCES, Source, ci, text};
 
 /// Bytes read at the start of a file to pick adapters and detect binary content.
 const HEAD: usize = 8192;
@@ -130,11 +133,140 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
             continue;
         }
         let span = text_input.span(detection.found.start, detection.found.end);
-        facts
-            .subjects
-            .push(secret_subject(&detection, text_input.origin(), span));
+        let mut secret = secret_subject(&detection, text_input.origin(), span);
+        let (start, end) = detection.found.secret_at;
+        place_in_ci(
+            &mut facts.subjects,
+            &mut secret,
+            text_input.span(start, end),
+        );
+        let found = &detection.found;
+        for value in std::iter::once(&found.secret).chain(&found.pair) {
+            redact_in_ci(&mut facts.subjects, value.expose(), &value.redacted());
+        }
+        facts.subjects.push(secret);
     }
     facts
+}
+
+/// A secret found inside a value of a CI configuration: one finding that carries both facts.
+/// The secret gets `ci: {platform, workflow, job, key}` (`key` is the route of the innermost
+/// value holding it) and a related location at its job; a CI credential subject whose value
+/// holds it gets `detected: true` (and `detected_by`), so that the CI rule for literal
+/// credentials does not report the same value a second time.
+fn place_in_ci(subjects: &mut [Subject], secret: &mut Subject, at: Span) {
+    let inside = |outer: Span| {
+        (outer.line, outer.column) <= (at.line, at.column)
+            && (at.end_line, at.end_column) <= (outer.end_line, outer.end_column)
+    };
+    let size = |s: Span, subject: &Subject| {
+        (
+            s.end_line - s.line,
+            s.end_column.abs_diff(s.column),
+            !subject.kind.ends_with(ci::CREDENTIAL_SUFFIX),
+        )
+    };
+    let mut best: Option<(usize, String, (u32, u32, bool))> = None;
+    for (i, subject) in subjects.iter().enumerate() {
+        if !subject.attrs.contains_key(ci::PLATFORM) {
+            continue;
+        }
+        for (path, _) in &subject.origin.attrs {
+            let Some(value) = attribute(&subject.attrs, path) else {
+                continue;
+            };
+            let mut leaves = Vec::new();
+            leaf_paths(path, value, &mut leaves);
+            for leaf in leaves {
+                let Some(span) = subject.origin.span_of(&leaf).filter(|s| inside(*s)) else {
+                    continue;
+                };
+                let size = size(span, subject);
+                if best.as_ref().is_none_or(|(_, _, b)| size < *b) {
+                    best = Some((i, leaf, size));
+                }
+            }
+        }
+    }
+    let Some((i, leaf, _)) = best else {
+        return;
+    };
+    let holder = &subjects[i];
+    let text = |key: &str| holder.attrs.get(key).cloned().unwrap_or(Value::Null);
+    let key = holder
+        .origin
+        .route_of(&leaf)
+        .map_or_else(|| leaf.clone(), |r| r.to_string());
+    secret.set(
+        "ci",
+        serde_json::json!({
+            "platform": text(ci::PLATFORM),
+            "workflow": text("workflow"),
+            "job": text("job"),
+            "key": key,
+        }),
+    );
+    let job = subjects.iter().find(|s| {
+        s.kind.ends_with(".job")
+            && s.origin.path == holder.origin.path
+            && s.attrs.get("job") == holder.attrs.get("job")
+    });
+    let mut origin = job.unwrap_or(holder).origin.clone();
+    origin.attrs.clear();
+    secret.related.push(Related {
+        label: format!(
+            "{} job {}",
+            text(ci::PLATFORM).as_str().unwrap_or("CI"),
+            text("job").as_str().unwrap_or("?"),
+        ),
+        origin,
+    });
+    let detector = secret.attrs.get("detector").cloned().unwrap_or(Value::Null);
+    let holder = &mut subjects[i];
+    if holder.kind.ends_with(ci::CREDENTIAL_SUFFIX) {
+        holder.set(ci::DETECTED, true).set("detected_by", detector);
+    }
+}
+
+/// Replaces a detected secret by its redacted form in every value CI subjects copied verbatim
+/// (`run`, `env`, `with`), so that the inventory never shows it whole.
+fn redact_in_ci(subjects: &mut [Subject], secret: &str, redacted: &str) {
+    fn walk(value: &mut Value, secret: &str, redacted: &str) {
+        match value {
+            Value::String(s) if s.contains(secret) => *s = s.replace(secret, redacted),
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, secret, redacted)),
+            Value::Object(map) => map.values_mut().for_each(|v| walk(v, secret, redacted)),
+            _ => {}
+        }
+    }
+    if secret.is_empty() {
+        return;
+    }
+    for subject in subjects.iter_mut() {
+        if subject.attrs.contains_key(ci::PLATFORM) {
+            subject
+                .attrs
+                .values_mut()
+                .for_each(|v| walk(v, secret, redacted));
+        }
+    }
+}
+
+/// Attribute paths of every scalar below `value` (at `path`).
+fn leaf_paths(path: &str, value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                leaf_paths(&format!("{path}.{k}"), v, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                leaf_paths(&format!("{path}[{i}]"), v, out);
+            }
+        }
+        _ => out.push(path.to_owned()),
+    }
 }
 
 /// One finding per secret: where two detectors capture the same value at the same place

@@ -113,6 +113,7 @@ pub static SOURCES: &[&dyn Source] = &[
     &aws::credential_report::CredentialReport,
     &aws::list_access_keys::ListAccessKeys,
     &k8s::rbac::Rbac,
+    &ci::github::Workflow,
     &x509::X509,
     &ci::gitlab::GitLab,
     &ci::circleci::CircleCi,

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
 use thiserror::Error;
 
-use crate::model::{Step, YamlLocator};
+use std::sync::OnceLock;
+
+use crate::model::{InputText, Step, YamlLocator, mask};
 
 /// A place in a loaded file: its path, 1-based line and column, and byte span, with the
 /// file's text so that a later stage can still report a problem there.
@@ -17,7 +19,7 @@ pub struct Site {
     pub line: Option<u32>,
     pub column: Option<u32>,
     pub span: Option<SourceSpan>,
-    src: NamedSource<Arc<str>>,
+    src: Option<NamedSource<Arc<str>>>,
 }
 
 impl Site {
@@ -65,7 +67,7 @@ impl std::error::Error for Problem {}
 
 impl Diagnostic for Problem {
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.at.src)
+        self.at.src.as_ref().map(|src| src as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -100,33 +102,41 @@ pub struct LoadError {
 pub(crate) struct SourceFile {
     pub path: String,
     pub text: String,
-    src: NamedSource<Arc<str>>,
-    locator: std::sync::OnceLock<YamlLocator>,
+    src: OnceLock<Option<NamedSource<Arc<str>>>>,
+    locator: OnceLock<YamlLocator>,
 }
 
 impl SourceFile {
     pub(crate) fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
-        let path = path.into();
-        let text = text.into();
-        let src = NamedSource::new(path.clone(), Arc::from(text.as_str()));
         Self {
-            path,
-            text,
-            src,
-            locator: std::sync::OnceLock::new(),
+            path: path.into(),
+            text: text.into(),
+            src: OnceLock::new(),
+            locator: OnceLock::new(),
         }
     }
 
+    /// The text diagnostics show: masked (every word that is not an identifier keeps only
+    /// its redacted ends), and none at all when the file does not start like a YAML
+    /// mapping (a `.env` or a key file given as `--config` is not shown).
+    fn shown(&self) -> Option<NamedSource<Arc<str>>> {
+        self.src
+            .get_or_init(|| {
+                starts_like_yaml_mapping(&self.text).then(|| {
+                    NamedSource::new(self.path.clone(), Arc::from(mask(&self.text).as_str()))
+                })
+            })
+            .clone()
+    }
+
     /// Deserializes the file (YAML); a syntax or shape error becomes a problem at its line.
+    /// The parser's message quotes the file, so it is quoted redacted.
     pub(crate) fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, Box<Problem>> {
         serde_yaml::from_str(&self.text).map_err(|e| {
             let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
             let message = e.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
+            let message = message.split(" at line ").next().unwrap_or(&message);
+            let message = InputText::new(message).to_string();
             Box::new(self.at_line(line, column, message, "here"))
         })
     }
@@ -187,7 +197,28 @@ impl SourceFile {
             line,
             column,
             span,
-            src: self.src.clone(),
+            src: self.shown(),
         }
     }
+}
+
+/// Whether the first line with content is `---`, a comment-free `key:` or `key: value`.
+fn starts_like_yaml_mapping(text: &str) -> bool {
+    let Some(line) = text
+        .lines()
+        .map(str::trim_end)
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+    else {
+        return false;
+    };
+    if line == "---" {
+        return true;
+    }
+    line.split_once(':').is_some_and(|(key, rest)| {
+        !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            && (rest.is_empty() || rest.starts_with(' '))
+    })
 }

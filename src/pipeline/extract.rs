@@ -90,7 +90,7 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
         for problem in problems {
             facts.errors.push(InputError {
                 source: Some(source.id().to_owned()),
-                ..InputError::new(&*path, InputErrorKind::Parse, problem)
+                ..InputError::new(&*path, InputErrorKind::Parse, problem.to_string())
             });
         }
         facts.subjects.extend(out.subjects);

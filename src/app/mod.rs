@@ -1,12 +1,11 @@
 //! The commands: a scan (plan, run the pipeline, render, exit code) and the rules commands.
 //! Returns the exit code; only `main` turns it into the process's.
 
+mod output;
 mod plan;
 mod rules_cmd;
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
 
 use miette::{IntoDiagnostic, WrapErr};
 use time::OffsetDateTime;
@@ -29,6 +28,11 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
 
 fn scan(args: &ScanArgs) -> miette::Result<u8> {
     let started = OffsetDateTime::now_utc();
+    let output = args
+        .output
+        .as_deref()
+        .map(output::PendingOutput::create)
+        .transpose()?;
     let plan = plan::ScanPlan::new(args)?;
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = plan.jobs {
@@ -55,7 +59,7 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
         EXIT_CLEAN
     };
     let format = args.format;
-    let written = emit(args.output.as_deref(), args.quiet, |out| {
+    let written = emit(output, args.quiet, |out| {
         crate::report::write(&report, format, out)
     })?;
     Ok(if written == Written::PipeClosed {
@@ -72,21 +76,15 @@ enum Written {
     PipeClosed,
 }
 
-/// Writes to `--output` or standard output; a closed pipe (`nhiscan … | head`) ends the
-/// output quietly.
+/// Writes to `--output` (opened before the scan) or standard output; a closed pipe
+/// (`nhiscan … | head`) ends the output quietly.
 fn emit(
-    output: Option<&Path>,
+    output: Option<output::PendingOutput>,
     quiet: bool,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> miette::Result<Written> {
     let result = match output {
-        Some(path) => {
-            let file = File::create(path)
-                .into_diagnostic()
-                .wrap_err_with(|| format!("cannot write {}", path.display()))?;
-            let mut out = BufWriter::new(file);
-            write(&mut out).and_then(|()| out.flush())
-        }
+        Some(pending) => pending.commit(write),
         None if quiet => Ok(()),
         None => {
             let mut out = BufWriter::new(io::stdout().lock());

@@ -312,3 +312,63 @@ fn every_command_has_help_with_examples() {
         );
     }
 }
+
+/// Issue 6, item 6: an `--output` that cannot be written fails before anything is read (a
+/// root that would take seconds to read is not waited for), and an existing report is
+/// replaced whole, never truncated in place.
+#[cfg(unix)]
+#[test]
+fn issue6_output_is_checked_before_the_scan_and_replaced_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("slow.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let holder_path = fifo.clone();
+    let holder = std::thread::spawn(move || {
+        let open = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(holder_path)
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(4));
+        drop(open);
+    });
+    let missing = dir.path().join("no-such-dir/report.json");
+    let started = std::time::Instant::now();
+    let run = scan(&[
+        fifo.to_str().unwrap(),
+        "--output",
+        missing.to_str().unwrap(),
+    ]);
+    let took = started.elapsed();
+    holder.join().unwrap();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("cannot write"), "{}", run.stderr);
+    assert!(
+        took < std::time::Duration::from_secs(3),
+        "failed only after reading the root ({took:?})"
+    );
+
+    let target = dir.path().join("report.json");
+    std::fs::write(&target, "previous").unwrap();
+    let run = scan(&[
+        "fixtures/demo",
+        "--format",
+        "json",
+        "--output",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert_eq!(report["summary"]["failed"], true);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(names.is_empty(), "no temporary file is left: {names:?}");
+}

@@ -337,3 +337,30 @@ fn adapters_survive_mutated_inputs() {
         }
     }
 }
+
+/// Issue 6, item 7: two file names that differ only in bytes that are not UTF-8 stay two
+/// paths with two location fingerprints, and a backslash in a Unix file name is kept.
+#[cfg(unix)]
+#[test]
+fn issue6_paths_stay_distinct_and_backslashes_stay() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let token = "GITHUB_TOKEN=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\n";
+    for name in [&b"key-\xFF.env"[..], b"key-\xFE.env", b"back\\slash.env"] {
+        std::fs::write(dir.path().join(OsStr::from_bytes(name)), token).unwrap();
+    }
+    let report = scan(&[dir.path().to_str().unwrap(), "--format", "json"]).json();
+    let findings = report["findings"].as_array().unwrap();
+    let paths: Vec<&str> = findings
+        .iter()
+        .map(|f| f["location"]["path"].as_str().unwrap())
+        .map(|p| p.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(paths, ["back\\slash.env", "key-\\xFE.env", "key-\\xFF.env"]);
+    let fingerprints: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f["location_fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(fingerprints.len(), 3, "one location fingerprint per file");
+}

@@ -372,3 +372,69 @@ fn issue6_output_is_checked_before_the_scan_and_replaced_whole() {
         .collect();
     assert!(names.is_empty(), "no temporary file is left: {names:?}");
 }
+
+/// Issue 6, item 8: `./nhiscan.yaml` comes with the checkout, so a hostile repository
+/// controls it. Deep nesting, a huge file and thousands of problems are refused quickly,
+/// with a bounded report.
+#[test]
+fn issue6_config_and_rule_files_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("X001-deep.yaml"),
+        format!("code: X001\nwhen: {}\n", "{a: ".repeat(100_000)),
+    )
+    .unwrap();
+    let configs = [
+        ("deep", format!("rules: {}\n", "[".repeat(100_000))),
+        ("huge", "# padding\n".repeat(120_000)),
+        (
+            "many",
+            (0..200).fold("rules:\n".to_owned(), |all, i| {
+                all + &format!("  NOPE{i:03}: {{ enabled: false }}\n")
+            }),
+        ),
+    ];
+    for (name, text) in configs {
+        let path = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, text).unwrap();
+        let started = std::time::Instant::now();
+        let run = nhiscan()
+            .args(["scan", "--config"])
+            .args([&path, &empty])
+            .run();
+        assert_eq!(run.code, 2, "{name}: {run:?}");
+        assert!(started.elapsed().as_secs() < 10, "{name} took long");
+        assert!(
+            run.stderr.len() < 40_000,
+            "{name}: {} bytes",
+            run.stderr.len()
+        );
+        match name {
+            "deep" => assert!(run.stderr.contains("may nest at most 64 levels")),
+            "huge" => assert!(run.stderr.contains("larger than 1024 KiB")),
+            _ => {
+                assert!(run.stderr.contains(
+                    "200 problem(s) in rules or configuration (the first 50 are shown, 150 more are not)"
+                ));
+                assert_eq!(run.stderr.matches("no rule has the code").count(), 50);
+            }
+        }
+    }
+    let started = std::time::Instant::now();
+    let run = nhiscan()
+        .args(["scan", "--rules"])
+        .args([&rules, &empty])
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(started.elapsed().as_secs() < 10);
+    assert!(
+        run.stderr
+            .contains("X001-deep.yaml:2: nesting deeper than 64 levels"),
+        "{}",
+        run.stderr
+    );
+}

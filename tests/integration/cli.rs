@@ -438,3 +438,22 @@ fn issue6_config_and_rule_files_are_bounded() {
         run.stderr
     );
 }
+
+/// Issue 6, item 10: `--jobs 10000` is clamped (it took 59 s for two files), with a note.
+#[test]
+fn issue6_jobs_are_clamped_with_a_note() {
+    let started = std::time::Instant::now();
+    let run = scan(&["fixtures/demo", "--format", "json", "--jobs", "10000"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(started.elapsed().as_secs() < 20);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let jobs = (cores * 4).min(256);
+    assert!(
+        run.stderr.contains(&format!(
+            "note: --jobs 10000 is more than {jobs} (4 per core, at most 256); using {jobs}"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.json()["summary"]["failed"], true);
+}

@@ -16,9 +16,10 @@ use crate::sources::{Extracted, Input, SOURCES, Source, text};
 
 /// Bytes read at the start of a file to pick adapters and detect binary content.
 const HEAD: usize = 8192;
-/// Chunk size and overlap when a file is too large to read whole.
+/// Chunk size and overlap (bytes) when a file is too large to read whole. The overlap is
+/// the longest match found across a cut (a private key block is about 3 KiB).
 const CHUNK: usize = 8 << 20;
-const OVERLAP_LINES: usize = 64;
+const OVERLAP: usize = 64 << 10;
 
 /// What one blob gave.
 #[derive(Debug, Default)]
@@ -60,7 +61,7 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
         }
     };
     if size.is_some_and(|size| size > max_file_size) {
-        return extract_large(reader, Vec::new(), &path, rules, facts);
+        return extract_large(reader, Vec::new(), &path, rules, facts, CHUNK);
     }
     let (bytes, more) = match read_bounded(&mut reader, max_file_size, size) {
         Ok(read) => read,
@@ -70,7 +71,7 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
         }
     };
     if more {
-        return extract_large(reader, bytes, &path, rules, facts);
+        return extract_large(reader, bytes, &path, rules, facts, CHUNK);
     }
     facts.scanned = true;
     facts.bytes = bytes.len() as u64;
@@ -226,13 +227,15 @@ fn secret_subject(detection: &Detection<'_>, origin: Origin, span: Span) -> Subj
 
 /// A file over `--max-file-size` (or a stream that turned out to be): structured adapters
 /// would need it whole, so they are skipped (and that is reported); the detectors read it
-/// in chunks of whole lines. `read` holds what was already read of it.
+/// in chunks of `chunk` bytes (see `text::for_each_chunk`). `read` holds what was already
+/// read of it.
 fn extract_large(
     mut rest: Box<dyn Read + '_>,
     read: Vec<u8>,
     path: &Arc<str>,
     rules: &RuleSet,
     mut facts: BlobFacts,
+    chunk: usize,
 ) -> BlobFacts {
     facts.too_large = true;
     let mut head = read;
@@ -269,28 +272,21 @@ fn extract_large(
     let mut invalid_at = None;
     let mut consumed = 0_u64;
     let mut subjects = Vec::new();
-    let outcome = text::for_each_chunk(
-        reader,
-        CHUNK,
-        OVERLAP_LINES,
-        |chunk, line_offset, overlap| {
-            let (decoded, invalid) = text::decode(chunk);
-            if invalid_at.is_none() {
-                invalid_at = invalid.map(|i| consumed + i as u64);
+    let outcome = text::for_each_chunk(reader, chunk, OVERLAP, |chunk| {
+        let (decoded, invalid) = text::decode(chunk.bytes);
+        if invalid_at.is_none() {
+            invalid_at = invalid.map(|i| chunk.offset + i as u64);
+        }
+        consumed = chunk.offset + chunk.bytes.len() as u64;
+        let input = Input::new(path, decoded.as_bytes());
+        for detection in one_per_secret(rules.detect(&decoded)) {
+            if !chunk.owned.contains(&detection.found.start) {
+                continue;
             }
-            consumed += chunk.len() as u64;
-            let input = Input::new(path, decoded.as_bytes());
-            for detection in one_per_secret(rules.detect(&decoded)) {
-                let mut span = input.span(detection.found.start, detection.found.end);
-                if span.line <= overlap {
-                    continue;
-                }
-                span.line += line_offset;
-                span.end_line += line_offset;
-                subjects.push(secret_subject(&detection, input.origin(), span));
-            }
-        },
-    );
+            let span = chunk.in_file(input.span(detection.found.start, detection.found.end));
+            subjects.push(secret_subject(&detection, input.origin(), span));
+        }
+    });
     facts.subjects = subjects;
     match outcome {
         Ok(()) => {
@@ -311,4 +307,66 @@ fn extract_large(
         ));
     }
     facts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{RuleOverrides, RuleSources};
+
+    /// Issue 6, item 3: in a file read in chunks, a token across a cut in a line without
+    /// breaks is found once, at its true line and column, and multi-byte characters at
+    /// the cuts are not "invalid UTF-8".
+    #[test]
+    fn issue6_chunked_files_find_tokens_across_cuts_at_true_columns() {
+        let rules = crate::rules::load(
+            &RuleSources {
+                builtins: crate::builtin_rules(),
+                dirs: &[],
+                test_builtins: false,
+            },
+            &RuleOverrides::default(),
+            None,
+        )
+        .unwrap();
+        let token = "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";
+        let chunk = 64 << 10;
+        for before in [chunk - 20, chunk - 1, 2 * chunk - 30, 3 * chunk - 100] {
+            let mut text = "é".repeat(before / 2);
+            text.push(' ');
+            text.push_str(token);
+            text.push(' ');
+            text.push_str(&"日本".repeat(chunk / 3));
+            let path: Arc<str> = Arc::from("big.txt");
+            let reader: Box<dyn Read> = Box::new(std::io::Cursor::new(text.into_bytes()));
+            let facts = extract_large(
+                reader,
+                Vec::new(),
+                &path,
+                &rules,
+                BlobFacts::default(),
+                chunk,
+            );
+            assert!(facts.errors.is_empty(), "{before}: {:?}", facts.errors);
+            let spans: Vec<Span> = facts
+                .subjects
+                .iter()
+                .filter_map(|s| match s.origin.whole {
+                    Some(Anchor::At(span)) => Some(span),
+                    _ => None,
+                })
+                .collect();
+            let column = u32::try_from(before / 2 + 2).unwrap();
+            assert_eq!(
+                spans,
+                [Span {
+                    line: 1,
+                    column,
+                    end_line: 1,
+                    end_column: column + 39
+                }],
+                "token after {before} bytes"
+            );
+        }
+    }
 }

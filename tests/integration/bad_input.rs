@@ -364,3 +364,40 @@ fn issue6_paths_stay_distinct_and_backslashes_stay() {
         .collect();
     assert_eq!(fingerprints.len(), 3, "one location fingerprint per file");
 }
+
+/// Issue 6, item 3: a file over `--max-file-size` with no line breaks is read in 8 MiB
+/// chunks; a token across the first cut is found at its true column, and the two-byte
+/// characters at the cut are not reported as invalid UTF-8.
+#[test]
+fn issue6_a_token_across_a_chunk_cut_is_found_at_its_true_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "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";
+    let before = ((8 << 20) - 20) / 2;
+    let text = format!("{} {token} {}", "é".repeat(before), "日本".repeat(200_000));
+    std::fs::write(dir.path().join("one-line.txt"), text).unwrap();
+    let run = scan(&[
+        dir.path().to_str().unwrap(),
+        "--max-file-size",
+        "1M",
+        "--format",
+        "json",
+    ]);
+    let report = run.json();
+    assert_eq!(report["errors"], serde_json::json!([]), "{}", run.stdout);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{}", run.stdout);
+    let location = &findings[0]["location"];
+    assert_eq!(findings[0]["code"], "SEC003");
+    assert_eq!(
+        (
+            &location["line"],
+            &location["column"],
+            &location["end_column"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(before + 2),
+            &serde_json::json!(before + 41)
+        )
+    );
+}

@@ -11,18 +11,36 @@ use miette::{IntoDiagnostic, WrapErr, miette};
 
 /// A report file being written: a temporary file until `commit`; removed when dropped
 /// uncommitted (an error while writing). A process killed mid-write leaves the temporary
-/// file (named `.<target>.<pid>.nhiscan.tmp`) and the target untouched.
+/// file (named `.<target>.<pid>.nhiscan.tmp`) and the target untouched. A target that
+/// exists and is not a regular file (`/dev/null`, a FIFO, `/dev/stdout`) is written
+/// directly: it cannot be replaced, and renaming over it would replace the device.
 #[derive(Debug)]
 pub(super) struct PendingOutput {
+    /// Empty when writing to the target directly.
     temp: PathBuf,
     target: PathBuf,
     file: Option<File>,
 }
 
 impl PendingOutput {
-    /// Creates the temporary file beside `target`.
+    /// Creates the temporary file beside `target` (or opens a special file).
     pub(super) fn create(target: &Path) -> miette::Result<Self> {
         let cannot = || format!("cannot write {}", target.display());
+        if let Ok(meta) = std::fs::metadata(target)
+            && !meta.is_file()
+            && !meta.is_dir()
+        {
+            let file = OpenOptions::new()
+                .write(true)
+                .open(target)
+                .into_diagnostic()
+                .wrap_err_with(cannot)?;
+            return Ok(Self {
+                temp: PathBuf::new(),
+                target: target.to_path_buf(),
+                file: Some(file),
+            });
+        }
         let name = target
             .file_name()
             .ok_or_else(|| miette!("{}: not a file name", cannot()))?;
@@ -63,6 +81,9 @@ impl PendingOutput {
         let mut out = BufWriter::new(file);
         write(&mut out)?;
         let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        if self.temp.as_os_str().is_empty() {
+            return Ok(());
+        }
         file.sync_all()?;
         drop(file);
         std::fs::rename(&self.temp, &self.target)?;
@@ -100,6 +121,34 @@ mod tests {
         let pending = PendingOutput::create(&target).unwrap();
         pending.commit(|out| out.write_all(b"{}")).unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "{}");
+    }
+
+    /// A FIFO (or `/dev/null`) given as `--output` is written to, never replaced by a file.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_written_in_place_never_replaced() {
+        use std::io::Read as _;
+        use std::os::unix::fs::FileTypeExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("report.fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader_path = fifo.clone();
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            std::fs::File::open(reader_path)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+            text
+        });
+        let pending = PendingOutput::create(&fifo).unwrap();
+        pending.commit(|out| out.write_all(b"{}")).unwrap();
+        assert_eq!(reader.join().unwrap(), "{}");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     }
 
     #[test]

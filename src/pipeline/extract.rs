@@ -2,11 +2,12 @@
 //! adapter that claims it, and run the detectors over its text. The result is facts only:
 //! subjects (secrets among them) and input errors. Nothing is judged here.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+use super::{MAX_FINDINGS_PER_FILE, capped_error};
 use crate::inputs::{Blob, read_bounded};
 use crate::model::{
     Anchor, IdentityKey, InputError, InputErrorKind, KeyKind, Origin, SecretFacts, Span, Subject,
@@ -125,17 +126,52 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
         .iter()
         .flat_map(|s| s.keys.iter().cloned())
         .collect();
-    let text_input = Input::new(&path, decoded.as_bytes());
-    for detection in one_per_secret(rules.detect(&decoded)) {
-        if is_listed(&detection, &listed) {
-            continue;
-        }
-        let span = text_input.span(detection.found.start, detection.found.end);
+    let mut secrets = 0_usize;
+    let detected = text::for_each_chunk(decoded.as_bytes(), CHUNK, OVERLAP, |chunk| {
+        detect_chunk(
+            chunk,
+            &path,
+            rules,
+            &listed,
+            &mut secrets,
+            &mut facts.subjects,
+        );
+    });
+    if let Err(e) = detected {
+        facts.errors.push(io_error(e));
+    }
+    if secrets > MAX_FINDINGS_PER_FILE {
         facts
-            .subjects
-            .push(secret_subject(&detection, text_input.origin(), span));
+            .errors
+            .push(capped_error(&path, secrets - MAX_FINDINGS_PER_FILE));
     }
     facts
+}
+
+/// Runs the detectors over one chunk and keeps a secret subject for each secret it owns,
+/// up to `MAX_FINDINGS_PER_FILE` in the file (`secrets` counts them all). Detecting chunk
+/// by chunk bounds the detections held at once, however many a file has.
+fn detect_chunk(
+    chunk: &text::Chunk<'_>,
+    path: &Arc<str>,
+    rules: &RuleSet,
+    listed: &HashSet<IdentityKey>,
+    secrets: &mut usize,
+    subjects: &mut Vec<Subject>,
+) {
+    let (decoded, _) = text::decode(chunk.bytes);
+    let input = Input::new(path, decoded.as_bytes());
+    for detection in one_per_secret(rules.detect(&decoded)) {
+        if !chunk.owned.contains(&detection.found.start) || is_listed(&detection, listed) {
+            continue;
+        }
+        *secrets += 1;
+        if *secrets > MAX_FINDINGS_PER_FILE {
+            continue;
+        }
+        let span = chunk.in_file(input.span(detection.found.start, detection.found.end));
+        subjects.push(secret_subject(&detection, input.origin(), span));
+    }
 }
 
 /// One finding per secret: where two detectors capture the same value at the same place
@@ -152,22 +188,26 @@ fn one_per_secret(mut detections: Vec<Detection<'_>>) -> Vec<Detection<'_>> {
             b.found.start,
         ))
     });
-    let mut taken: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    // Per value, the kept places (disjoint): start → end.
+    let mut taken: HashMap<String, BTreeMap<usize, usize>> = HashMap::new();
     let mut paired: HashSet<String> = HashSet::new();
     let mut kept: Vec<Detection<'_>> = Vec::with_capacity(detections.len());
     for detection in detections {
         let (start, end) = detection.found.secret_at;
         let value = detection.found.secret.expose();
-        let same_place = taken
-            .get(value)
-            .is_some_and(|places| places.iter().any(|&(s, e)| start < e && s < end));
+        let same_place = taken.get(value).is_some_and(|places| {
+            places
+                .range(..end)
+                .next_back()
+                .is_some_and(|(_, &e)| start < e)
+        });
         if same_place || paired.contains(value) {
             continue;
         }
         taken
             .entry(value.to_owned())
             .or_default()
-            .push((start, end));
+            .insert(start, end);
         if let Some(pair) = &detection.found.pair {
             paired.insert(pair.expose().to_owned());
         }
@@ -272,22 +312,23 @@ fn extract_large(
     let mut invalid_at = None;
     let mut consumed = 0_u64;
     let mut subjects = Vec::new();
+    let mut secrets = 0_usize;
+    let listed = HashSet::new();
     let outcome = text::for_each_chunk(reader, chunk, OVERLAP, |chunk| {
-        let (decoded, invalid) = text::decode(chunk.bytes);
         if invalid_at.is_none() {
-            invalid_at = invalid.map(|i| chunk.offset + i as u64);
+            invalid_at = std::str::from_utf8(chunk.bytes)
+                .err()
+                .map(|e| chunk.offset + e.valid_up_to() as u64);
         }
         consumed = chunk.offset + chunk.bytes.len() as u64;
-        let input = Input::new(path, decoded.as_bytes());
-        for detection in one_per_secret(rules.detect(&decoded)) {
-            if !chunk.owned.contains(&detection.found.start) {
-                continue;
-            }
-            let span = chunk.in_file(input.span(detection.found.start, detection.found.end));
-            subjects.push(secret_subject(&detection, input.origin(), span));
-        }
+        detect_chunk(chunk, path, rules, &listed, &mut secrets, &mut subjects);
     });
     facts.subjects = subjects;
+    if secrets > MAX_FINDINGS_PER_FILE {
+        facts
+            .errors
+            .push(capped_error(path, secrets - MAX_FINDINGS_PER_FILE));
+    }
     match outcome {
         Ok(()) => {
             facts.scanned = true;

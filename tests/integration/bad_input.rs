@@ -401,3 +401,48 @@ fn issue6_a_token_across_a_chunk_cut_is_found_at_its_true_column() {
         )
     );
 }
+
+/// Issue 6, item 4: a file lists at most 1000 findings; the rest are counted in one input
+/// error of kind `capped` (a token in every line of a log, a generated credential report).
+#[test]
+fn issue6_findings_per_file_are_capped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "token = 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\n";
+    std::fs::write(dir.path().join("log.txt"), line.repeat(1500)).unwrap();
+    let header = std::fs::read_to_string(
+        crate::common::root().join("fixtures/sources/aws.credential_report/credential-report.csv"),
+    )
+    .unwrap()
+    .lines()
+    .next()
+    .unwrap()
+    .to_owned();
+    let rows: String = (0..1200)
+        .map(|i| {
+            format!(
+                "svc-{i:04},arn:aws:iam::123456789012:user/svc-{i:04},2022-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false,true,2024-01-01T00:00:00+00:00,2026-11-20T00:00:00+00:00,us-east-1,s3,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.path().join("credential-report.csv"),
+        format!("{header}\n{rows}"),
+    )
+    .unwrap();
+    let report = scan(&[dir.path().to_str().unwrap(), "--format", "json"]).json();
+    for (file, more) in [("log.txt", 500), ("credential-report.csv", 200)] {
+        let listed = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["location"]["path"].as_str().unwrap().ends_with(file))
+            .count();
+        assert_eq!(listed, 1000, "{file}");
+        let capped = error_for(&report, file);
+        assert_eq!(capped["kind"], "capped");
+        assert_eq!(
+            capped["reason"],
+            format!("and {more} more findings in this file, not listed (at most 1000 per file)")
+        );
+    }
+}

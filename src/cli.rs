@@ -73,7 +73,7 @@ pub struct ScanArgs {
     /// The time age computations use (RFC 3339); pins results in tests and audits [default: now]
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
-    /// Worker threads [default: one per core]
+    /// Worker threads [default: one per core; at most 4 per core and 256]
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
     /// Skip paths matching GLOB (relative to each root; `*.min.js`, `vendor/**`). Repeatable.

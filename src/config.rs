@@ -52,7 +52,7 @@ impl Config {
     /// Reads `path`; a missing file is an error only when `required` (given by `--config`).
     pub fn load(path: &Path, required: bool) -> Result<Self, LoadError> {
         let display = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::diag::read_bounded_text(path) {
             Ok(text) => text,
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Self::default());

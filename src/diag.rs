@@ -7,7 +7,10 @@ use std::sync::Arc;
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
 use thiserror::Error;
 
-use crate::model::{Step, YamlLocator};
+use std::sync::OnceLock;
+
+use crate::model::{Document, DocumentErrorKind, InputText, Limits, Step, YamlLocator, mask};
+use crate::reason;
 
 /// A place in a loaded file: its path, 1-based line and column, and byte span, with the
 /// file's text so that a later stage can still report a problem there.
@@ -17,7 +20,7 @@ pub struct Site {
     pub line: Option<u32>,
     pub column: Option<u32>,
     pub span: Option<SourceSpan>,
-    src: NamedSource<Arc<str>>,
+    src: Option<NamedSource<Arc<str>>>,
 }
 
 impl Site {
@@ -65,7 +68,7 @@ impl std::error::Error for Problem {}
 
 impl Diagnostic for Problem {
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.at.src)
+        self.at.src.as_ref().map(|src| src as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -83,16 +86,73 @@ impl Diagnostic for Problem {
     }
 }
 
-/// Every problem found while loading rules and configuration; nothing was scanned.
-#[derive(Debug, Error, Diagnostic)]
-#[error("{} problem(s) in rules or configuration; nothing was scanned", problems.len())]
-#[diagnostic(
-    code(nhiscan::load),
-    help("fix the files above; `nhiscan rules test DIR` checks rules alone")
+/// Largest config or rule file read (a hostile checkout controls `./nhiscan.yaml`).
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+/// Deepest nesting of collections accepted in a config or rule file, checked by the
+/// bounded document parser before serde sees the text.
+pub const MAX_DEPTH: usize = 64;
+/// Longest line shown in a diagnostic's snippet; a longer one is not shown.
+const MAX_SNIPPET_LINE: usize = 300;
+/// Problems printed; the rest are counted.
+pub const MAX_SHOWN: usize = 50;
+
+/// Every problem found while loading rules and configuration; nothing was scanned. The
+/// first `MAX_SHOWN` are printed, the rest counted in the message.
+#[derive(Debug, Error)]
+#[error(
+    "{} problem(s) in rules or configuration{}; nothing was scanned",
+    problems.len(),
+    more_note(problems.len())
 )]
 pub struct LoadError {
-    #[related]
     pub problems: Vec<Problem>,
+}
+
+fn more_note(count: usize) -> String {
+    if count > MAX_SHOWN {
+        format!(
+            " (the first {MAX_SHOWN} are shown, {} more are not)",
+            count - MAX_SHOWN
+        )
+    } else {
+        String::new()
+    }
+}
+
+impl Diagnostic for LoadError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("nhiscan::load"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(
+            "fix the files above; `nhiscan rules test DIR` checks rules alone",
+        ))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        Some(Box::new(
+            self.problems
+                .iter()
+                .take(MAX_SHOWN)
+                .map(|p| p as &dyn Diagnostic),
+        ))
+    }
+}
+
+/// Reads a config or rule file, at most `MAX_FILE_BYTES`; a larger file is an error.
+pub(crate) fn read_bounded_text(path: &std::path::Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let size = file.metadata().ok().map(|m| m.len());
+    let (bytes, more) = crate::inputs::read_bounded(&mut file, MAX_FILE_BYTES, size)?;
+    if more {
+        return Err(std::io::Error::other(format!(
+            "larger than {} KiB, the limit for config and rule files",
+            MAX_FILE_BYTES >> 10
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
 }
 
 /// A YAML file being loaded, with a locator for routes into it (built on the first
@@ -100,33 +160,76 @@ pub struct LoadError {
 pub(crate) struct SourceFile {
     pub path: String,
     pub text: String,
-    src: NamedSource<Arc<str>>,
-    locator: std::sync::OnceLock<YamlLocator>,
+    src: OnceLock<Option<NamedSource<Arc<str>>>>,
+    locator: OnceLock<YamlLocator>,
 }
 
 impl SourceFile {
     pub(crate) fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
-        let path = path.into();
-        let text = text.into();
-        let src = NamedSource::new(path.clone(), Arc::from(text.as_str()));
         Self {
-            path,
-            text,
-            src,
-            locator: std::sync::OnceLock::new(),
+            path: path.into(),
+            text: text.into(),
+            src: OnceLock::new(),
+            locator: OnceLock::new(),
         }
     }
 
+    /// The text diagnostics show: masked (every word that is not an identifier keeps only
+    /// its redacted ends), and none at all when the file does not start like a YAML
+    /// mapping (a `.env` or a key file given as `--config` is not shown).
+    fn shown(&self) -> Option<NamedSource<Arc<str>>> {
+        self.src
+            .get_or_init(|| {
+                starts_like_yaml_mapping(&self.text).then(|| {
+                    NamedSource::new(self.path.clone(), Arc::from(mask(&self.text).as_str()))
+                })
+            })
+            .clone()
+    }
+
     /// Deserializes the file (YAML); a syntax or shape error becomes a problem at its line.
+    /// The parser's message quotes the file, so it is quoted redacted.
+    /// Text over `MAX_FILE_BYTES` or nested deeper than `MAX_DEPTH` is refused before serde
+    /// sees it (its parser takes quadratic time on deep flow nesting).
     pub(crate) fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, Box<Problem>> {
+        if self.text.len() as u64 > MAX_FILE_BYTES {
+            return Err(Box::new(self.at_line(
+                1,
+                1,
+                format!(
+                    "larger than {} KiB, the limit for config and rule files",
+                    MAX_FILE_BYTES >> 10
+                ),
+                "",
+            )));
+        }
+        let limits = Limits {
+            max_depth: MAX_DEPTH,
+            ..Limits::default()
+        };
+        let bounded = Document::parse_yaml(&self.text, &limits);
+        if let Some(limit) = bounded
+            .errors
+            .iter()
+            .find(|e| e.kind == DocumentErrorKind::Limit)
+        {
+            let message = reason!(
+                "{}; config and rule files may nest at most {} levels",
+                limit.message.clone(),
+                MAX_DEPTH
+            );
+            return Err(Box::new(self.at_line(
+                limit.span.line as usize,
+                limit.span.column as usize,
+                message.to_string(),
+                "here",
+            )));
+        }
         serde_yaml::from_str(&self.text).map_err(|e| {
             let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
             let message = e.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
+            let message = message.split(" at line ").next().unwrap_or(&message);
+            let message = InputText::new(message).to_string();
             Box::new(self.at_line(line, column, message, "here"))
         })
     }
@@ -186,8 +289,31 @@ impl SourceFile {
             path: self.path.clone(),
             line,
             column,
+            src: span
+                .filter(|span| span.len() <= MAX_SNIPPET_LINE)
+                .and_then(|_| self.shown()),
             span,
-            src: self.src.clone(),
         }
     }
+}
+
+/// Whether the first line with content is `---`, a comment-free `key:` or `key: value`.
+fn starts_like_yaml_mapping(text: &str) -> bool {
+    let Some(line) = text
+        .lines()
+        .map(str::trim_end)
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+    else {
+        return false;
+    };
+    if line == "---" {
+        return true;
+    }
+    line.split_once(':').is_some_and(|(key, rest)| {
+        !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            && (rest.is_empty() || rest.starts_with(' '))
+    })
 }

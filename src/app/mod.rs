@@ -1,12 +1,11 @@
 //! The commands: a scan (plan, run the pipeline, render, exit code) and the rules commands.
 //! Returns the exit code; only `main` turns it into the process's.
 
+mod output;
 mod plan;
 mod rules_cmd;
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
 
 use miette::{IntoDiagnostic, WrapErr};
 use time::OffsetDateTime;
@@ -29,10 +28,23 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
 
 fn scan(args: &ScanArgs) -> miette::Result<u8> {
     let started = OffsetDateTime::now_utc();
+    let output = args
+        .output
+        .as_deref()
+        .map(output::PendingOutput::create)
+        .transpose()?;
     let plan = plan::ScanPlan::new(args)?;
     let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(jobs) = plan.jobs {
-        pool = pool.num_threads(jobs.max(1));
+    if let Some(requested) = plan.jobs {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let jobs = clamp_jobs(requested, cores);
+        if jobs != requested.max(1) {
+            let _note_is_best_effort = writeln!(
+                io::stderr().lock(),
+                "note: --jobs {requested} is more than {jobs} (4 per core, at most {MAX_JOBS}); using {jobs}"
+            );
+        }
+        pool = pool.num_threads(jobs);
     }
     let pool = pool.build().into_diagnostic()?;
     let result = pool.install(|| {
@@ -55,7 +67,7 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
         EXIT_CLEAN
     };
     let format = args.format;
-    let written = emit(args.output.as_deref(), args.quiet, |out| {
+    let written = emit(output, args.quiet, |out| {
         crate::report::write(&report, format, out)
     })?;
     Ok(if written == Written::PipeClosed {
@@ -65,6 +77,15 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
     })
 }
 
+/// Most worker threads `--jobs` may ask for, whatever the machine.
+const MAX_JOBS: usize = 256;
+
+/// Worker threads for `--jobs requested`: at least one, at most 4 per core and `MAX_JOBS`
+/// (each thread costs a stack and start-up time; thousands of them only slow a scan down).
+fn clamp_jobs(requested: usize, cores: usize) -> usize {
+    requested.clamp(1, cores.saturating_mul(4).clamp(1, MAX_JOBS))
+}
+
 /// Whether the whole report was written, or the reader went away first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Written {
@@ -72,21 +93,15 @@ enum Written {
     PipeClosed,
 }
 
-/// Writes to `--output` or standard output; a closed pipe (`nhiscan … | head`) ends the
-/// output quietly.
+/// Writes to `--output` (opened before the scan) or standard output; a closed pipe
+/// (`nhiscan … | head`) ends the output quietly.
 fn emit(
-    output: Option<&Path>,
+    output: Option<output::PendingOutput>,
     quiet: bool,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> miette::Result<Written> {
     let result = match output {
-        Some(path) => {
-            let file = File::create(path)
-                .into_diagnostic()
-                .wrap_err_with(|| format!("cannot write {}", path.display()))?;
-            let mut out = BufWriter::new(file);
-            write(&mut out).and_then(|()| out.flush())
-        }
+        Some(pending) => pending.commit(write),
         None if quiet => Ok(()),
         None => {
             let mut out = BufWriter::new(io::stdout().lock());
@@ -97,5 +112,18 @@ fn emit(
         Ok(()) => Ok(Written::All),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Written::PipeClosed),
         Err(e) => Err(e).into_diagnostic().wrap_err("cannot write the report"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clamp_jobs;
+
+    #[test]
+    fn jobs_are_clamped_to_four_per_core_and_256() {
+        assert_eq!(clamp_jobs(10_000, 2), 8);
+        assert_eq!(clamp_jobs(10_000, 128), 256);
+        assert_eq!(clamp_jobs(3, 2), 3);
+        assert_eq!(clamp_jobs(0, 2), 1);
     }
 }

@@ -39,7 +39,12 @@ impl ScanPlan {
             .chain(&config.exclude)
             .cloned()
             .collect();
-        let excludes = excludes(&globs).map_err(|e| miette!("bad --exclude glob: {e}"))?;
+        let excludes = excludes(&globs).map_err(|e| {
+            miette!(
+                "bad --exclude glob: {}",
+                crate::model::InputText::foreign(&e)
+            )
+        })?;
         Ok(Self {
             roots: args.paths.clone(),
             walk: WalkOptions {

@@ -29,8 +29,13 @@ pub fn excludes(globs: &[String]) -> Result<GlobSet, globset::Error> {
     builder.build()
 }
 
+/// A path as reports show it, without a leading `./`. On Unix a file name is bytes: a
+/// backslash is an ordinary character and stays, and bytes that are not UTF-8 are shown as
+/// `\xNN` (escaped, not replaced, so names that differ in a byte never show the same; only a
+/// name that literally holds the text `\xNN` could look like one that holds the byte). On Windows
+/// `\` separators are shown as `/`.
 pub(crate) fn display_path(path: &Path) -> String {
-    let text = path.to_string_lossy().replace('\\', "/");
+    let text = path_text(path);
     let mut text = text.as_str();
     while let Some(rest) = text.strip_prefix("./") {
         text = rest;
@@ -40,6 +45,30 @@ pub(crate) fn display_path(path: &Path) -> String {
     } else {
         text.to_owned()
     }
+}
+
+#[cfg(unix)]
+fn path_text(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt as _;
+    escape_invalid_utf8(path.as_os_str().as_bytes())
+}
+
+#[cfg(not(unix))]
+fn path_text(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// `bytes` as text, each byte of an invalid UTF-8 sequence written `\xNN`.
+fn escape_invalid_utf8(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            let _infallible = write!(out, "\\x{byte:02X}");
+        }
+    }
+    out
 }
 
 /// Every file under `roots`, in order, and what could not be walked.
@@ -97,4 +126,21 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> (Vec<Blob>, Vec<InputEr
         }
     }
     (files, errors)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+
+    use super::*;
+
+    #[test]
+    fn unix_names_are_shown_as_they_are_and_invalid_bytes_escaped() {
+        let show = |bytes: &[u8]| display_path(Path::new(OsStr::from_bytes(bytes)));
+        assert_eq!(show(b"./dir/back\\slash.txt"), "dir/back\\slash.txt");
+        assert_eq!(show(b"dir/caf\xE9.txt"), "dir/caf\\xE9.txt");
+        assert_ne!(show(b"a\xFF.txt"), show(b"a\xFE.txt"));
+        assert_eq!(show("dir/café.txt".as_bytes()), "dir/café.txt");
+    }
 }

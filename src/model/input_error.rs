@@ -16,6 +16,9 @@ pub enum InputErrorKind {
     TooLarge,
     /// A symbolic link loop or a root that could not be walked.
     Walk,
+    /// More findings in the file than a report lists for one file; the reason counts the
+    /// rest (`pipeline::MAX_FINDINGS_PER_FILE`).
+    Capped,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

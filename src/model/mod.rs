@@ -5,6 +5,7 @@
 mod document;
 mod finding;
 mod input_error;
+mod input_text;
 mod location;
 mod secret;
 mod subject;
@@ -19,6 +20,7 @@ pub use finding::{
     Confidence, Finding, RelatedLocation, Severity, Suppression, SuppressionKind, ViolatedCondition,
 };
 pub use input_error::{InputError, InputErrorKind};
+pub use input_text::{InputText, Quotable, Reason, mask, scrub};
 pub use location::{LineIndex, Location, Span, field_steps};
 pub(crate) use secret::hex;
 pub use secret::{Secret, redact, sha256_hex};

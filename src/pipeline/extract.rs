@@ -2,11 +2,12 @@
 //! adapter that claims it, and run the detectors over its text. The result is facts only:
 //! subjects (secrets among them) and input errors. Nothing is judged here.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+use super::{MAX_FINDINGS_PER_FILE, capped_error};
 use crate::inputs::{Blob, read_bounded};
 use serde_json::Value;
 
@@ -19,9 +20,10 @@ use crate::sources::{Extracted, Input, SOURCES, Source, ci, text};
 
 /// Bytes read at the start of a file to pick adapters and detect binary content.
 const HEAD: usize = 8192;
-/// Chunk size and overlap when a file is too large to read whole.
+/// Chunk size and overlap (bytes) when a file is too large to read whole. The overlap is
+/// the longest match found across a cut (a private key block is about 3 KiB).
 const CHUNK: usize = 8 << 20;
-const OVERLAP_LINES: usize = 64;
+const OVERLAP: usize = 64 << 10;
 
 /// What one blob gave.
 #[derive(Debug, Default)]
@@ -63,7 +65,7 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
         }
     };
     if size.is_some_and(|size| size > max_file_size) {
-        return extract_large(reader, Vec::new(), &path, rules, facts);
+        return extract_large(reader, Vec::new(), &path, rules, facts, CHUNK);
     }
     let (bytes, more) = match read_bounded(&mut reader, max_file_size, size) {
         Ok(read) => read,
@@ -73,7 +75,7 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
         }
     };
     if more {
-        return extract_large(reader, bytes, &path, rules, facts);
+        return extract_large(reader, bytes, &path, rules, facts, CHUNK);
     }
     facts.scanned = true;
     facts.bytes = bytes.len() as u64;
@@ -93,7 +95,7 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
         for problem in problems {
             facts.errors.push(InputError {
                 source: Some(source.id().to_owned()),
-                ..InputError::new(&*path, InputErrorKind::Parse, problem)
+                ..InputError::new(&*path, InputErrorKind::Parse, problem.to_string())
             });
         }
         facts.subjects.extend(out.subjects);
@@ -127,26 +129,59 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
         .iter()
         .flat_map(|s| s.keys.iter().cloned())
         .collect();
-    let text_input = Input::new(&path, decoded.as_bytes());
-    for detection in one_per_secret(rules.detect(&decoded)) {
-        if is_listed(&detection, &listed) {
-            continue;
-        }
-        let span = text_input.span(detection.found.start, detection.found.end);
-        let mut secret = secret_subject(&detection, text_input.origin(), span);
-        let (start, end) = detection.found.secret_at;
-        place_in_ci(
+    let mut secrets = 0_usize;
+    let detected = text::for_each_chunk(decoded.as_bytes(), CHUNK, OVERLAP, |chunk| {
+        detect_chunk(
+            chunk,
+            &path,
+            rules,
+            &listed,
+            &mut secrets,
             &mut facts.subjects,
-            &mut secret,
-            text_input.span(start, end),
         );
-        let found = &detection.found;
-        for value in std::iter::once(&found.secret).chain(&found.pair) {
-            redact_in_ci(&mut facts.subjects, value.expose(), &value.redacted());
-        }
-        facts.subjects.push(secret);
+    });
+    if let Err(e) = detected {
+        facts.errors.push(io_error(e));
+    }
+    if secrets > MAX_FINDINGS_PER_FILE {
+        facts
+            .errors
+            .push(capped_error(&path, secrets - MAX_FINDINGS_PER_FILE));
     }
     facts
+}
+
+/// Runs the detectors over one chunk and keeps a secret subject for each secret it owns,
+/// up to `MAX_FINDINGS_PER_FILE` in the file (`secrets` counts them all). Detecting chunk
+/// by chunk bounds the detections held at once, however many a file has.
+fn detect_chunk(
+    chunk: &text::Chunk<'_>,
+    path: &Arc<str>,
+    rules: &RuleSet,
+    listed: &HashSet<IdentityKey>,
+    secrets: &mut usize,
+    subjects: &mut Vec<Subject>,
+) {
+    let (decoded, _) = text::decode(chunk.bytes);
+    let input = Input::new(path, decoded.as_bytes());
+    for detection in one_per_secret(rules.detect(&decoded)) {
+        if !chunk.owned.contains(&detection.found.start) || is_listed(&detection, listed) {
+            continue;
+        }
+        *secrets += 1;
+        if *secrets > MAX_FINDINGS_PER_FILE {
+            continue;
+        }
+        let span = chunk.in_file(input.span(detection.found.start, detection.found.end));
+        let mut secret = secret_subject(&detection, input.origin(), span);
+        let (start, end) = detection.found.secret_at;
+        place_in_ci(subjects, &mut secret, chunk.in_file(input.span(start, end)));
+        let found = &detection.found;
+        for value in std::iter::once(&found.secret).chain(&found.pair) {
+            redact_in_ci(subjects, value.expose(), &value.redacted());
+        }
+        subjects.push(secret);
+    }
 }
 
 /// A secret found inside a value of a CI configuration: one finding that carries both facts.
@@ -283,22 +318,26 @@ fn one_per_secret(mut detections: Vec<Detection<'_>>) -> Vec<Detection<'_>> {
             b.found.start,
         ))
     });
-    let mut taken: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    // Per value, the kept places (disjoint): start → end.
+    let mut taken: HashMap<String, BTreeMap<usize, usize>> = HashMap::new();
     let mut paired: HashSet<String> = HashSet::new();
     let mut kept: Vec<Detection<'_>> = Vec::with_capacity(detections.len());
     for detection in detections {
         let (start, end) = detection.found.secret_at;
         let value = detection.found.secret.expose();
-        let same_place = taken
-            .get(value)
-            .is_some_and(|places| places.iter().any(|&(s, e)| start < e && s < end));
+        let same_place = taken.get(value).is_some_and(|places| {
+            places
+                .range(..end)
+                .next_back()
+                .is_some_and(|(_, &e)| start < e)
+        });
         if same_place || paired.contains(value) {
             continue;
         }
         taken
             .entry(value.to_owned())
             .or_default()
-            .push((start, end));
+            .insert(start, end);
         if let Some(pair) = &detection.found.pair {
             paired.insert(pair.expose().to_owned());
         }
@@ -358,13 +397,15 @@ fn secret_subject(detection: &Detection<'_>, origin: Origin, span: Span) -> Subj
 
 /// A file over `--max-file-size` (or a stream that turned out to be): structured adapters
 /// would need it whole, so they are skipped (and that is reported); the detectors read it
-/// in chunks of whole lines. `read` holds what was already read of it.
+/// in chunks of `chunk` bytes (see `text::for_each_chunk`). `read` holds what was already
+/// read of it.
 fn extract_large(
     mut rest: Box<dyn Read + '_>,
     read: Vec<u8>,
     path: &Arc<str>,
     rules: &RuleSet,
     mut facts: BlobFacts,
+    chunk: usize,
 ) -> BlobFacts {
     facts.too_large = true;
     let mut head = read;
@@ -401,29 +442,23 @@ fn extract_large(
     let mut invalid_at = None;
     let mut consumed = 0_u64;
     let mut subjects = Vec::new();
-    let outcome = text::for_each_chunk(
-        reader,
-        CHUNK,
-        OVERLAP_LINES,
-        |chunk, line_offset, overlap| {
-            let (decoded, invalid) = text::decode(chunk);
-            if invalid_at.is_none() {
-                invalid_at = invalid.map(|i| consumed + i as u64);
-            }
-            consumed += chunk.len() as u64;
-            let input = Input::new(path, decoded.as_bytes());
-            for detection in one_per_secret(rules.detect(&decoded)) {
-                let mut span = input.span(detection.found.start, detection.found.end);
-                if span.line <= overlap {
-                    continue;
-                }
-                span.line += line_offset;
-                span.end_line += line_offset;
-                subjects.push(secret_subject(&detection, input.origin(), span));
-            }
-        },
-    );
+    let mut secrets = 0_usize;
+    let listed = HashSet::new();
+    let outcome = text::for_each_chunk(reader, chunk, OVERLAP, |chunk| {
+        if invalid_at.is_none() {
+            invalid_at = std::str::from_utf8(chunk.bytes)
+                .err()
+                .map(|e| chunk.offset + e.valid_up_to() as u64);
+        }
+        consumed = chunk.offset + chunk.bytes.len() as u64;
+        detect_chunk(chunk, path, rules, &listed, &mut secrets, &mut subjects);
+    });
     facts.subjects = subjects;
+    if secrets > MAX_FINDINGS_PER_FILE {
+        facts
+            .errors
+            .push(capped_error(path, secrets - MAX_FINDINGS_PER_FILE));
+    }
     match outcome {
         Ok(()) => {
             facts.scanned = true;
@@ -443,4 +478,66 @@ fn extract_large(
         ));
     }
     facts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{RuleOverrides, RuleSources};
+
+    /// Issue 6, item 3: in a file read in chunks, a token across a cut in a line without
+    /// breaks is found once, at its true line and column, and multi-byte characters at
+    /// the cuts are not "invalid UTF-8".
+    #[test]
+    fn issue6_chunked_files_find_tokens_across_cuts_at_true_columns() {
+        let rules = crate::rules::load(
+            &RuleSources {
+                builtins: crate::builtin_rules(),
+                dirs: &[],
+                test_builtins: false,
+            },
+            &RuleOverrides::default(),
+            None,
+        )
+        .unwrap();
+        let token = "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";
+        let chunk = 64 << 10;
+        for before in [chunk - 20, chunk - 1, 2 * chunk - 30, 3 * chunk - 100] {
+            let mut text = "é".repeat(before / 2);
+            text.push(' ');
+            text.push_str(token);
+            text.push(' ');
+            text.push_str(&"日本".repeat(chunk / 3));
+            let path: Arc<str> = Arc::from("big.txt");
+            let reader: Box<dyn Read> = Box::new(std::io::Cursor::new(text.into_bytes()));
+            let facts = extract_large(
+                reader,
+                Vec::new(),
+                &path,
+                &rules,
+                BlobFacts::default(),
+                chunk,
+            );
+            assert!(facts.errors.is_empty(), "{before}: {:?}", facts.errors);
+            let spans: Vec<Span> = facts
+                .subjects
+                .iter()
+                .filter_map(|s| match s.origin.whole {
+                    Some(Anchor::At(span)) => Some(span),
+                    _ => None,
+                })
+                .collect();
+            let column = u32::try_from(before / 2 + 2).unwrap();
+            assert_eq!(
+                spans,
+                [Span {
+                    line: 1,
+                    column,
+                    end_line: 1,
+                    end_column: column + 39
+                }],
+                "token after {before} bytes"
+            );
+        }
+    }
 }

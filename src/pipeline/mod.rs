@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 
 use crate::governance::Governance;
 use crate::inputs::Blob;
-use crate::model::{Finding, InputError, Subject};
+use crate::model::{Finding, InputError, InputErrorKind, Subject};
 use crate::rules::RuleSet;
 
 /// What a scan needs besides its inputs and rules.
@@ -54,6 +54,49 @@ pub struct Stats {
     pub files_binary: u64,
     pub files_too_large: u64,
     pub files_by_source: BTreeMap<&'static str, u64>,
+}
+
+/// Findings listed for one file; the rest are counted in an input error of kind `capped`.
+/// A file with thousands of findings (a generated credential report, a token copied into
+/// every line of a log) says what it has to say in the first thousand, and each finding
+/// costs memory until the report is written.
+pub const MAX_FINDINGS_PER_FILE: usize = 1000;
+
+/// Keeps the first `MAX_FINDINGS_PER_FILE` verdicts of each file (in subject order: by
+/// position) and counts the rest.
+fn cap_per_file(
+    subjects: &[Subject],
+    verdicts: &mut Vec<(usize, crate::rules::Verdict)>,
+    errors: &mut Vec<InputError>,
+) {
+    let mut per_file: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    verdicts.retain(|(i, _)| {
+        let count = per_file.entry(&subjects[*i].origin.path).or_default();
+        *count += 1;
+        *count <= MAX_FINDINGS_PER_FILE
+    });
+    let mut capped: Vec<InputError> = per_file
+        .into_iter()
+        .filter(|&(_, n)| n > MAX_FINDINGS_PER_FILE)
+        .map(|(path, n)| capped_error(path, n - MAX_FINDINGS_PER_FILE))
+        .collect();
+    if !capped.is_empty() {
+        errors.append(&mut capped);
+        errors.sort();
+    }
+}
+
+pub(crate) fn capped_error(path: &str, more: usize) -> InputError {
+    InputError::new(
+        path,
+        InputErrorKind::Capped,
+        crate::reason!(
+            "and {} more findings in this file, not listed (at most {} per file)",
+            more,
+            MAX_FINDINGS_PER_FILE
+        )
+        .to_string(),
+    )
 }
 
 /// Runs every stage over `blobs` on the current rayon pool.
@@ -89,7 +132,8 @@ pub fn run(blobs: &[Blob], rules: &RuleSet, options: &Options) -> ScanResult {
     result.errors.sort();
 
     correlate::correlate(&mut result.subjects, options.now);
-    let verdicts = judge::judge(&result.subjects, rules, options.now);
+    let mut verdicts = judge::judge(&result.subjects, rules, options.now);
+    cap_per_file(&result.subjects, &mut verdicts, &mut result.errors);
     result.findings = assemble::assemble(&result.subjects, verdicts, rules);
     options.governance.apply(&mut result.findings);
     result

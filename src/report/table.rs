@@ -21,13 +21,13 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
         .collect();
     findings.sort_by(|a, b| a.location.cmp(b.location).then_with(|| a.code.cmp(b.code)));
     for group in findings.chunk_by(|a, b| a.location.path == b.location.path) {
-        writeln!(out, "{}", group[0].location.path)?;
+        writeln!(out, "{}", safe(&group[0].location.path))?;
         let mut table = new_table(["line", "severity", "code", "finding"]);
         for finding in group {
             table.add_row(vec![
                 Cell::new(position(finding)),
                 Cell::new(finding.severity.as_str().to_uppercase()),
-                Cell::new(format!("{}\n{}", finding.code, finding.rule)),
+                Cell::new(format!("{}\n{}", safe(finding.code), safe(finding.rule))),
                 Cell::new(why(finding)),
             ]);
         }
@@ -42,9 +42,9 @@ pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
             table.add_row(vec![
-                Cell::new(&error.path),
+                Cell::new(safe(&error.path)),
                 Cell::new(kind),
-                Cell::new(&error.reason),
+                Cell::new(safe(&error.reason)),
             ]);
         }
         writeln!(out, "{table}\n")?;
@@ -74,10 +74,10 @@ fn position(finding: &Finding<'_>) -> String {
 }
 
 fn why(finding: &Finding<'_>) -> String {
-    let mut text = finding.message.to_owned();
+    let mut text = safe(finding.message);
     for condition in finding.violated_condition {
         if condition.field == "text" {
-            text.push_str(&format!("\n↳ matched {}", finding.evidence));
+            text.push_str(&format!("\n↳ matched {}", safe(finding.evidence)));
         } else {
             text.push_str(&format!("\n↳ {}", condition_text(condition)));
         }
@@ -89,7 +89,8 @@ fn why(finding: &Finding<'_>) -> String {
             .map_or_else(String::new, |s| format!(":{}:{}", s.line, s.column));
         text.push_str(&format!(
             "\n⇢ {} ({}{at})",
-            related.label, related.location.path
+            safe(&related.label),
+            safe(&related.location.path)
         ));
     }
     text
@@ -99,10 +100,10 @@ fn condition_text(c: &ViolatedCondition) -> String {
     let unit = c.unit.map_or(String::new(), |u| format!(" {u}"));
     format!(
         "{} {} {}{unit} (actual: {}{unit})",
-        c.field,
+        safe(&c.field),
         c.op,
-        short(&c.expected),
-        short(&c.actual)
+        safe(&short(&c.expected)),
+        safe(&short(&c.actual))
     )
 }
 
@@ -116,6 +117,41 @@ fn short(value: &Value) -> String {
     } else {
         text
     }
+}
+
+/// Text from the scanned files (paths, evidence, messages, reasons) as a terminal may show
+/// it: control characters (newlines, escape sequences), bidirectional overrides and line
+/// separators are written as escapes (`\n`, `\x1b`, `\u{202e}`), so a file name cannot
+/// move the cursor, recolour the terminal or reorder what is shown.
+fn safe(text: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\x7f' => {
+                let _infallible = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if ('\u{80}'..='\u{9f}').contains(&c)
+                || matches!(
+                    c,
+                    '\u{061c}'
+                        | '\u{200e}'
+                        | '\u{200f}'
+                        | '\u{2028}'
+                        | '\u{2029}'
+                        | '\u{202a}'..='\u{202e}'
+                        | '\u{2066}'..='\u{2069}'
+                ) =>
+            {
+                let _infallible = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn summary_line(report: &Report<'_>) -> String {
@@ -160,4 +196,18 @@ fn summary_line(report: &Report<'_>) -> String {
 
 fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe;
+
+    #[test]
+    fn control_and_bidi_characters_are_escaped() {
+        assert_eq!(
+            safe("a\nb\x1b[31mred\u{202e}txt.exe"),
+            "a\\nb\\x1b[31mred\\u{202e}txt.exe"
+        );
+        assert_eq!(safe("café ✓"), "café ✓");
+    }
 }

@@ -134,7 +134,7 @@ fn user_rule_files(dir: &PathBuf) -> Result<Vec<SourceFile>, Box<Problem>> {
         let path = entry.path();
         let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
         if entry.file_type().is_file() && is_yaml {
-            let text = std::fs::read_to_string(path)
+            let text = crate::diag::read_bounded_text(path)
                 .map_err(|e| missing(format!("cannot read {}: {e}", path.display())))?;
             files.push(SourceFile::new(path.display().to_string(), text));
         }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{Rule, compile};
 use crate::diag::{Problem, Site, SourceFile};
-use crate::model::Severity;
+use crate::model::{InputText, Severity};
 
 /// Changes to rules, in the order they were written.
 #[derive(Debug, Clone, Default)]
@@ -52,7 +52,7 @@ pub(super) fn apply(
         let code = &change.code;
         let Some(rule) = rules.get_mut(code) else {
             problems.push(change.at.problem(
-                format!("no rule has the code {code}"),
+                format!("no rule has the code {}", InputText::new(code.as_str())),
                 "unknown code",
                 Some("`nhiscan rules list` shows the codes".into()),
             ));
@@ -70,12 +70,18 @@ pub(super) fn apply(
             match params.get_mut(name) {
                 Some(slot) if same_type(slot, value) => *slot = value.clone(),
                 Some(slot) => problems.push(param.value_at.problem(
-                    format!("parameter `{name}` of {code} takes a value like {slot}, not {value}"),
+                    format!(
+                        "parameter `{name}` of {code} takes a value like {slot}, not {}",
+                        InputText::new(value.to_string())
+                    ),
                     "wrong type",
                     None,
                 )),
                 None => problems.push(param.name_at.problem(
-                    format!("rule {code} has no parameter `{name}`"),
+                    format!(
+                        "rule {code} has no parameter `{}`",
+                        InputText::new(name.as_str())
+                    ),
                     "unknown parameter",
                     Some(format!(
                         "parameters of {code}: {}",

@@ -13,7 +13,7 @@ pub(crate) mod x509;
 
 use std::sync::{Arc, OnceLock};
 
-use crate::model::{Document, Limits, LineIndex, Origin, Parsed, Span, Subject};
+use crate::model::{Document, Limits, LineIndex, Origin, Parsed, Reason, Span, Subject};
 
 /// One input handed to the adapters that claimed it. Derived forms (line index, parsed
 /// document) are computed once, on first use, and shared by every adapter.
@@ -84,17 +84,18 @@ impl<'a> Input<'a> {
     }
 }
 
-/// Why an adapter could not read an input it had claimed (an input error, not a bug).
+/// Why an adapter could not read an input it had claimed (an input error, not a bug). A
+/// `Reason` (built with `reason!`), so text from the input is quoted only redacted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct SourceError(pub String);
+pub struct SourceError(pub Reason);
 
 /// What an adapter got out of one input: subjects, and problems with parts of it that did
 /// not stop it (a truncated last row, one bad certificate among several).
 #[derive(Debug, Default)]
 pub struct Extracted {
     pub subjects: Vec<Subject>,
-    pub problems: Vec<String>,
+    pub problems: Vec<Reason>,
 }
 
 /// An input format nhiscan understands.

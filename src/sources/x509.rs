@@ -13,7 +13,8 @@ use x509_parser::public_key::PublicKey;
 
 use super::{Extracted, Input, Source, SourceError};
 use crate::model::time::format_time;
-use crate::model::{Anchor, Origin, Span, Subject, sha256_hex};
+use crate::model::{Anchor, InputText, Origin, Reason, Span, Subject, sha256_hex};
+use crate::reason;
 
 pub(crate) struct X509;
 
@@ -36,7 +37,7 @@ impl Source for X509 {
         let bytes = input.bytes;
         if looks_like_der(bytes) {
             let subject = certificate(bytes, input.origin(), Span::line(1, 1))
-                .map_err(|e| SourceError(format!("DER certificate: {e}")))?;
+                .map_err(|e| SourceError(reason!("DER certificate: {}", e)))?;
             out.subjects.push(subject);
             return Ok(());
         }
@@ -54,8 +55,9 @@ impl Source for X509 {
             }
             let line = input.line_of(start);
             let Some(end_rel) = text[body_start..].find(END) else {
-                out.problems.push(format!(
-                    "line {line}: certificate block has no END line (truncated?)"
+                out.problems.push(reason!(
+                    "line {}: certificate block has no END line (truncated?)",
+                    line
                 ));
                 break;
             };
@@ -70,19 +72,24 @@ impl Source for X509 {
             let der = match STANDARD.decode(body.as_bytes()) {
                 Ok(der) => der,
                 Err(e) => {
-                    out.problems.push(format!(
-                        "line {line}: certificate block is not valid base64 ({e})"
+                    out.problems.push(reason!(
+                        "line {}: certificate block is not valid base64 ({})",
+                        line,
+                        InputText::foreign(&e)
                     ));
                     continue;
                 }
             };
             match certificate(&der, input.origin(), span) {
                 Ok(subject) => out.subjects.push(subject),
-                Err(e) => out.problems.push(format!("line {line}: {e}")),
+                Err(e) => out.problems.push(reason!("line {}: {}", line, e)),
             }
         }
         if out.subjects.is_empty() && !out.problems.is_empty() {
-            return Err(SourceError(std::mem::take(&mut out.problems).join("; ")));
+            let mut problems = std::mem::take(&mut out.problems).into_iter();
+            let first = problems.next().unwrap_or_else(|| "no certificate".into());
+            let joined = problems.fold(first, |all, next| reason!("{}; {}", all, next));
+            return Err(SourceError(joined));
         }
         Ok(())
     }
@@ -94,9 +101,9 @@ fn looks_like_der(bytes: &[u8]) -> bool {
     bytes.first() == Some(&0x30) && bytes.get(1).is_some_and(|b| (0x81..=0x84).contains(b))
 }
 
-fn certificate(der: &[u8], origin: Origin, span: Span) -> Result<Subject, String> {
+fn certificate(der: &[u8], origin: Origin, span: Span) -> Result<Subject, Reason> {
     let (_, cert) = X509Certificate::from_der(der)
-        .map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
+        .map_err(|e| reason!("not a valid X.509 certificate: {}", InputText::foreign(&e)))?;
     let subject_dn = cert.subject().to_string();
     let common_name = cert
         .subject()

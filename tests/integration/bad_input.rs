@@ -337,3 +337,112 @@ fn adapters_survive_mutated_inputs() {
         }
     }
 }
+
+/// Issue 6, item 7: two file names that differ only in bytes that are not UTF-8 stay two
+/// paths with two location fingerprints, and a backslash in a Unix file name is kept.
+#[cfg(unix)]
+#[test]
+fn issue6_paths_stay_distinct_and_backslashes_stay() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let token = "GITHUB_TOKEN=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\n";
+    for name in [&b"key-\xFF.env"[..], b"key-\xFE.env", b"back\\slash.env"] {
+        std::fs::write(dir.path().join(OsStr::from_bytes(name)), token).unwrap();
+    }
+    let report = scan(&[dir.path().to_str().unwrap(), "--format", "json"]).json();
+    let findings = report["findings"].as_array().unwrap();
+    let paths: Vec<&str> = findings
+        .iter()
+        .map(|f| f["location"]["path"].as_str().unwrap())
+        .map(|p| p.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(paths, ["back\\slash.env", "key-\\xFE.env", "key-\\xFF.env"]);
+    let fingerprints: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f["location_fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(fingerprints.len(), 3, "one location fingerprint per file");
+}
+
+/// Issue 6, item 3: a file over `--max-file-size` with no line breaks is read in 8 MiB
+/// chunks; a token across the first cut is found at its true column, and the two-byte
+/// characters at the cut are not reported as invalid UTF-8.
+#[test]
+fn issue6_a_token_across_a_chunk_cut_is_found_at_its_true_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "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";
+    let before = ((8 << 20) - 20) / 2;
+    let text = format!("{} {token} {}", "é".repeat(before), "日本".repeat(200_000));
+    std::fs::write(dir.path().join("one-line.txt"), text).unwrap();
+    let run = scan(&[
+        dir.path().to_str().unwrap(),
+        "--max-file-size",
+        "1M",
+        "--format",
+        "json",
+    ]);
+    let report = run.json();
+    assert_eq!(report["errors"], serde_json::json!([]), "{}", run.stdout);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{}", run.stdout);
+    let location = &findings[0]["location"];
+    assert_eq!(findings[0]["code"], "SEC003");
+    assert_eq!(
+        (
+            &location["line"],
+            &location["column"],
+            &location["end_column"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(before + 2),
+            &serde_json::json!(before + 41)
+        )
+    );
+}
+
+/// Issue 6, item 4: a file lists at most 1000 findings; the rest are counted in one input
+/// error of kind `capped` (a token in every line of a log, a generated credential report).
+#[test]
+fn issue6_findings_per_file_are_capped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "token = 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\n";
+    std::fs::write(dir.path().join("log.txt"), line.repeat(1500)).unwrap();
+    let header = std::fs::read_to_string(
+        crate::common::root().join("fixtures/sources/aws.credential_report/credential-report.csv"),
+    )
+    .unwrap()
+    .lines()
+    .next()
+    .unwrap()
+    .to_owned();
+    let rows: String = (0..1200)
+        .map(|i| {
+            format!(
+                "svc-{i:04},arn:aws:iam::123456789012:user/svc-{i:04},2022-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false,true,2024-01-01T00:00:00+00:00,2026-11-20T00:00:00+00:00,us-east-1,s3,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.path().join("credential-report.csv"),
+        format!("{header}\n{rows}"),
+    )
+    .unwrap();
+    let report = scan(&[dir.path().to_str().unwrap(), "--format", "json"]).json();
+    for (file, more) in [("log.txt", 500), ("credential-report.csv", 200)] {
+        let listed = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["location"]["path"].as_str().unwrap().ends_with(file))
+            .count();
+        assert_eq!(listed, 1000, "{file}");
+        let capped = error_for(&report, file);
+        assert_eq!(capped["kind"], "capped");
+        assert_eq!(
+            capped["reason"],
+            format!("and {more} more findings in this file, not listed (at most 1000 per file)")
+        );
+    }
+}

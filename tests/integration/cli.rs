@@ -312,3 +312,148 @@ fn every_command_has_help_with_examples() {
         );
     }
 }
+
+/// Issue 6, item 6: an `--output` that cannot be written fails before anything is read (a
+/// root that would take seconds to read is not waited for), and an existing report is
+/// replaced whole, never truncated in place.
+#[cfg(unix)]
+#[test]
+fn issue6_output_is_checked_before_the_scan_and_replaced_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("slow.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let holder_path = fifo.clone();
+    let holder = std::thread::spawn(move || {
+        let open = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(holder_path)
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(4));
+        drop(open);
+    });
+    let missing = dir.path().join("no-such-dir/report.json");
+    let started = std::time::Instant::now();
+    let run = scan(&[
+        fifo.to_str().unwrap(),
+        "--output",
+        missing.to_str().unwrap(),
+    ]);
+    let took = started.elapsed();
+    holder.join().unwrap();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("cannot write"), "{}", run.stderr);
+    assert!(
+        took < std::time::Duration::from_secs(3),
+        "failed only after reading the root ({took:?})"
+    );
+
+    let target = dir.path().join("report.json");
+    std::fs::write(&target, "previous").unwrap();
+    let run = scan(&[
+        "fixtures/demo",
+        "--format",
+        "json",
+        "--output",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert_eq!(report["summary"]["failed"], true);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(names.is_empty(), "no temporary file is left: {names:?}");
+}
+
+/// Issue 6, item 8: `./nhiscan.yaml` comes with the checkout, so a hostile repository
+/// controls it. Deep nesting, a huge file and thousands of problems are refused quickly,
+/// with a bounded report.
+#[test]
+fn issue6_config_and_rule_files_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("X001-deep.yaml"),
+        format!("code: X001\nwhen: {}\n", "{a: ".repeat(100_000)),
+    )
+    .unwrap();
+    let configs = [
+        ("deep", format!("rules: {}\n", "[".repeat(100_000))),
+        ("huge", "# padding\n".repeat(120_000)),
+        (
+            "many",
+            (0..200).fold("rules:\n".to_owned(), |all, i| {
+                all + &format!("  NOPE{i:03}: {{ enabled: false }}\n")
+            }),
+        ),
+    ];
+    for (name, text) in configs {
+        let path = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, text).unwrap();
+        let started = std::time::Instant::now();
+        let run = nhiscan()
+            .args(["scan", "--config"])
+            .args([&path, &empty])
+            .run();
+        assert_eq!(run.code, 2, "{name}: {run:?}");
+        assert!(started.elapsed().as_secs() < 10, "{name} took long");
+        assert!(
+            run.stderr.len() < 40_000,
+            "{name}: {} bytes",
+            run.stderr.len()
+        );
+        match name {
+            "deep" => assert!(run.stderr.contains("may nest at most 64 levels")),
+            "huge" => assert!(run.stderr.contains("larger than 1024 KiB")),
+            _ => {
+                assert!(run.stderr.contains(
+                    "200 problem(s) in rules or configuration (the first 50 are shown, 150 more are not)"
+                ));
+                assert_eq!(run.stderr.matches("no rule has the code").count(), 50);
+            }
+        }
+    }
+    let started = std::time::Instant::now();
+    let run = nhiscan()
+        .args(["scan", "--rules"])
+        .args([&rules, &empty])
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(started.elapsed().as_secs() < 10);
+    assert!(
+        run.stderr
+            .contains("X001-deep.yaml:2: nesting deeper than 64 levels"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Issue 6, item 10: `--jobs 10000` is clamped (it took 59 s for two files), with a note.
+#[test]
+fn issue6_jobs_are_clamped_with_a_note() {
+    let started = std::time::Instant::now();
+    let run = scan(&["fixtures/demo", "--format", "json", "--jobs", "10000"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(started.elapsed().as_secs() < 20);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let jobs = (cores * 4).min(256);
+    assert!(
+        run.stderr.contains(&format!(
+            "note: --jobs 10000 is more than {jobs} (4 per core, at most 256); using {jobs}"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.json()["summary"]["failed"], true);
+}

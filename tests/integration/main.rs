@@ -13,6 +13,7 @@ mod cli;
 mod common;
 mod correlate;
 mod k8s;
+mod leaks;
 mod report;
 mod rules;
 mod sources;

@@ -547,3 +547,38 @@ fn snapshot_demo_sarif() {
     run0["properties"]["policy"]["digest"] = Value::String("[digest]".into());
     insta::assert_snapshot!("demo_sarif", serde_json::to_string_pretty(&sarif).unwrap());
 }
+
+/// Issue 6, item 9: file names, evidence and error reasons cannot drive the terminal: the
+/// table shows control characters, escape sequences and bidi overrides escaped.
+#[cfg(unix)]
+#[test]
+fn issue6_table_escapes_terminal_controls() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "evil\x1b[2J\x1b]0;pwned\x07\nfake.txt\u{202e}vne.";
+    std::fs::write(
+        dir.path().join(name),
+        "GITHUB_TOKEN=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\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("report\u{2066}.csv"),
+        "user,arn,\x1b[31mred\x1b[0m\n",
+    )
+    .unwrap();
+    let run = crate::common::scan(&[dir.path().to_str().unwrap(), "--format", "table"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    for raw in ['\x1b', '\x07', '\u{202e}', '\u{2066}'] {
+        assert!(
+            !run.stdout.contains(raw),
+            "{raw:?} printed raw:\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        run.stdout
+            .contains("evil\\x1b[2J\\x1b]0;pwned\\x07\\nfake.txt\\u{202e}vne."),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("report\\u{2066}.csv"), "{}", run.stdout);
+}

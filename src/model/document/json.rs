@@ -6,6 +6,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Number, Value};
 
+use crate::model::{InputText, Reason};
+use crate::reason;
+
 use super::{
     Arena, Document, DocumentError, DocumentErrorKind, Entry, Limits, NodeId, NodeKind, Parsed,
     Positions, SpanTree,
@@ -36,7 +39,10 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Parsed {
         .map(|(key, at)| {
             positions.error(
                 DocumentErrorKind::Duplicate,
-                format!("duplicate key `{key}`: the last one wins"),
+                reason!(
+                    "duplicate key `{}`: the last one wins",
+                    InputText::new(key.as_str())
+                ),
                 *at,
             )
         })
@@ -66,7 +72,7 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Parsed {
     }
 }
 
-type Failure = (DocumentErrorKind, String, usize);
+type Failure = (DocumentErrorKind, Reason, usize);
 
 /// An open collection; its children wait on the parser's shared stacks from `from` on.
 enum Frame {
@@ -206,7 +212,7 @@ impl Parser<'_> {
         if self.stack.len() >= self.max_depth {
             return Err((
                 DocumentErrorKind::Limit,
-                format!("nesting deeper than {} levels", self.max_depth),
+                reason!("nesting deeper than {} levels", self.max_depth),
                 self.pos,
             ));
         }
@@ -236,7 +242,7 @@ impl Parser<'_> {
     fn node(&mut self, start: usize, kind: NodeKind) -> Result<NodeId, Failure> {
         let over = (
             DocumentErrorKind::Limit,
-            "more nodes than the node budget allows".to_owned(),
+            "more nodes than the node budget allows".into(),
             start,
         );
         if self.arena.nodes.len() as u64 >= self.budget {
@@ -411,11 +417,11 @@ impl Parser<'_> {
         hit
     }
 
-    fn syntax(&self, message: &str) -> Failure {
+    fn syntax(&self, message: &'static str) -> Failure {
         let message = if self.pos >= self.bytes.len() {
-            format!("{message} (unexpected end of input)")
+            reason!("{} (unexpected end of input)", message)
         } else {
-            message.to_owned()
+            message.into()
         };
         (DocumentErrorKind::Syntax, message, self.pos)
     }

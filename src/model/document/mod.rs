@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::model::Span;
 use crate::model::location::to_u32;
+use crate::model::{Reason, Span};
 
 /// One step of a route into a document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -141,7 +141,7 @@ pub enum DocumentErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentError {
     pub kind: DocumentErrorKind,
-    pub message: String,
+    pub message: Reason,
     pub offset: usize,
     pub span: Span,
 }
@@ -464,7 +464,7 @@ impl Positions {
         }
     }
 
-    fn error(&self, kind: DocumentErrorKind, message: String, offset: usize) -> DocumentError {
+    fn error(&self, kind: DocumentErrorKind, message: Reason, offset: usize) -> DocumentError {
         let offset = self.char_start(offset);
         DocumentError {
             kind,

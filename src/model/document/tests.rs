@@ -364,7 +364,7 @@ fn deep_nesting_stops_at_max_depth_without_recursion() {
     for (parsed, max) in [(json, "256"), (yaml, "255"), (block, "256")] {
         let error = parsed.errors.last().unwrap();
         assert_eq!(error.kind, DocumentErrorKind::Limit, "{error}");
-        assert!(error.message.contains(max), "{error}");
+        assert!(error.message.as_str().contains(max), "{error}");
     }
     // Exactly at the limit parses.
     let flow = |n| format!("{}{}", "[".repeat(n), "]".repeat(n));
@@ -577,4 +577,29 @@ fn crlf_and_byte_order_marks_keep_offsets_exact() {
     let parsed = Document::parse_json(text, &Limits::default());
     assert_eq!(parsed.errors, vec![]);
     assert_eq!(locate(&parsed.document.spans(), 0, "a[1]").0, "2:2–2:2");
+}
+
+/// Issue 6, item 1: a parse error about a secret quotes it redacted.
+#[test]
+fn errors_quote_input_text_redacted() {
+    let token = "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";
+    let inputs = [
+        format!("{token}: 1\n{token}: 2\n"),
+        format!("a: {token}\n{token}: [\n"),
+        format!("a: \"{token}\n"),
+        format!("%{token} x\n---\na: 1\n"),
+        format!("a: !<{token}> 1\n  b: 2\n"),
+    ];
+    for yaml in &inputs {
+        let parsed = Document::parse_yaml(yaml, &Limits::default());
+        for error in &parsed.errors {
+            assert!(!error.to_string().contains(token), "{error}");
+        }
+    }
+    let json = format!(r#"{{"{token}": 1, "{token}": 2, "b": {token}}}"#);
+    let parsed = Document::parse_json(&json, &Limits::default());
+    assert!(!parsed.errors.is_empty());
+    for error in &parsed.errors {
+        assert!(!error.to_string().contains(token), "{error}");
+    }
 }

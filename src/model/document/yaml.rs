@@ -15,6 +15,9 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 use serde_json::{Map, Value};
 
 use super::json::number_value;
+use crate::model::{InputText, Reason};
+use crate::reason;
+
 use super::{
     Arena, Document, DocumentError, DocumentErrorKind, Entry, Limits, NodeId, NodeKind, Parsed,
     Positions, SpanTree,
@@ -61,7 +64,10 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Parsed {
         .map(|(key, at)| {
             positions.error(
                 DocumentErrorKind::Duplicate,
-                format!("duplicate key `{key}`: the last one wins"),
+                reason!(
+                    "duplicate key `{}`: the last one wins",
+                    InputText::new(key.as_str())
+                ),
                 *at,
             )
         })
@@ -82,7 +88,7 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Parsed {
     }
 }
 
-type Failure = (DocumentErrorKind, String, usize);
+type Failure = (DocumentErrorKind, Reason, usize);
 
 /// A node as it occurs at one place: an alias occurs at `*a` but its node is the anchor's.
 struct Item {
@@ -210,7 +216,7 @@ impl Builder<'_> {
     ) -> Result<(), Failure> {
         if self.stack.len() >= self.max_depth {
             return Err(limit(
-                format!("nesting deeper than {} levels", self.max_depth),
+                reason!("nesting deeper than {} levels", self.max_depth),
                 start,
             ));
         }
@@ -266,7 +272,7 @@ impl Builder<'_> {
         let id = self
             .arena
             .push(start, end, kind)
-            .ok_or_else(|| limit("too many nodes".to_owned(), start))?;
+            .ok_or_else(|| limit("too many nodes".into(), start))?;
         self.facts.push(facts);
         Ok(id)
     }
@@ -284,7 +290,7 @@ impl Builder<'_> {
         self.spent = self.spent.saturating_add(nodes);
         if self.spent > self.budget {
             return Err(limit(
-                "more nodes than the node budget allows (alias expansion?)".to_owned(),
+                "more nodes than the node budget allows (alias expansion?)".into(),
                 at,
             ));
         }
@@ -295,7 +301,7 @@ impl Builder<'_> {
         let height = self.facts[item.node as usize].height;
         if self.stack.len() + height > self.max_depth {
             return Err(limit(
-                format!("nesting deeper than {} levels", self.max_depth),
+                reason!("nesting deeper than {} levels", self.max_depth),
                 item.start,
             ));
         }
@@ -578,20 +584,21 @@ fn is_float(int_len: usize, rest: &str) -> bool {
 /// syntax error.
 fn scan_error(info: &str, at: usize) -> Failure {
     if info == "recursion limit exceeded" {
-        limit(
-            "flow collections nested deeper than 255 levels".to_owned(),
+        limit("flow collections nested deeper than 255 levels".into(), at)
+    } else {
+        (
+            DocumentErrorKind::Syntax,
+            reason!("{}", InputText::new(info)),
             at,
         )
-    } else {
-        syntax(info, at)
     }
 }
 
-fn syntax(message: &str, at: usize) -> Failure {
-    (DocumentErrorKind::Syntax, message.to_owned(), at)
+fn syntax(message: &'static str, at: usize) -> Failure {
+    (DocumentErrorKind::Syntax, message.into(), at)
 }
 
-fn limit(message: String, at: usize) -> Failure {
+fn limit(message: Reason, at: usize) -> Failure {
     (DocumentErrorKind::Limit, message, at)
 }
 

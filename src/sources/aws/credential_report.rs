@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use crate::model::{Anchor, Origin, Span, Subject, redact};
+use crate::model::{Anchor, InputText, Origin, Span, Subject};
+use crate::reason;
 use crate::sources::{Extracted, Input, Source, SourceError};
 
 pub(crate) struct CredentialReport;
@@ -58,42 +59,50 @@ impl Source for CredentialReport {
         let mut records = reader.byte_records();
         let header = match records.next() {
             Some(Ok(h)) => h,
-            Some(Err(e)) => return Err(SourceError(format!("unreadable header: {e}"))),
+            Some(Err(e)) => {
+                return Err(SourceError(reason!(
+                    "unreadable header: {}",
+                    InputText::foreign(&e)
+                )));
+            }
             None => return Err(SourceError("empty file".into())),
         };
         if header.len() != HEADER.len() || header.iter().zip(HEADER).any(|(a, b)| a != b.as_bytes())
         {
+            let columns = header.len();
             let differs = header
                 .iter()
                 .zip(HEADER)
-                .position(|(a, b)| a != b.as_bytes())
-                .map_or_else(String::new, |i| {
-                    let cell = String::from_utf8_lossy(&header[i]);
-                    let shown = if HEADER.contains(&&*cell) {
-                        cell.into_owned()
-                    } else {
-                        redact(&cell)
-                    };
-                    format!("; column {} is `{shown}`, expected `{}`", i + 1, HEADER[i])
-                });
-            return Err(SourceError(format!(
-                "not an AWS credential report: header has {} columns, expected the 22 of AWS's format{differs}",
-                header.len()
-            )));
+                .position(|(a, b)| a != b.as_bytes());
+            return Err(SourceError(match differs {
+                Some(i) => reason!(
+                    "not an AWS credential report: header has {} columns, expected the 22 of AWS's format; column {} is `{}`, expected `{}`",
+                    columns,
+                    i + 1,
+                    InputText::from_bytes(&header[i]),
+                    HEADER[i]
+                ),
+                None => reason!(
+                    "not an AWS credential report: header has {} columns, expected the 22 of AWS's format",
+                    columns
+                ),
+            }));
         }
         let lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
         for record in records {
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    out.problems.push(format!("unreadable row: {e}"));
+                    out.problems
+                        .push(reason!("unreadable row: {}", InputText::foreign(&e)));
                     continue;
                 }
             };
             let line = record.position().map_or(0, |p| p.line());
             if record.len() != HEADER.len() {
-                out.problems.push(format!(
-                    "line {line}: row has {} of 22 columns (truncated?); row skipped",
+                out.problems.push(reason!(
+                    "line {}: row has {} of 22 columns (truncated?); row skipped",
+                    line,
                     record.len()
                 ));
                 continue;
@@ -290,11 +299,11 @@ mod tests {
     #[test]
     fn wrong_header_is_an_error_and_short_rows_are_problems() {
         let err = extract("user,arn,password_enabled\nx,y,z\n").unwrap_err();
-        assert!(err.0.contains("header has 3 columns"), "{err}");
+        assert!(err.0.as_str().contains("header has 3 columns"), "{err}");
         let token = "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";
         let err = extract(&format!("user,arn,{token}\nx,y,z\n")).unwrap_err();
         assert!(
-            err.0.contains("column 3 is `ghp_…NzlX`") && !err.0.contains(token),
+            err.0.as_str().contains("column 3 is `ghp_…NzlX`") && !err.0.as_str().contains(token),
             "a header cell is quoted redacted: {err}"
         );
         let out = extract(&format!("{}\nsvc,arn,2024", HEADER.join(","))).unwrap();

@@ -9,6 +9,7 @@
 use serde_json::Value;
 
 use crate::model::{Anchor, KeyKind, Step, Subject, redact};
+use crate::reason;
 use crate::sources::{Extracted, Input, Source, SourceError};
 
 pub(crate) struct ListAccessKeys;
@@ -33,8 +34,9 @@ impl Source for ListAccessKeys {
             ));
         };
         let Some(entries) = root.get(LIST).and_then(Value::as_array) else {
-            return Err(SourceError(format!(
-                "no `{LIST}` list at the top level: not `aws iam list-access-keys` output"
+            return Err(SourceError(reason!(
+                "no `{}` list at the top level: not `aws iam list-access-keys` output",
+                LIST
             )));
         };
         let origin = input.origin_in(parsed);
@@ -42,8 +44,10 @@ impl Source for ListAccessKeys {
             let route = |key: &str| vec![Step::from(LIST), Step::Index(i), Step::from(key)];
             let text = |key: &str| entry.get(key).and_then(Value::as_str);
             let (Some(user), Some(key_id)) = (text("UserName"), text("AccessKeyId")) else {
-                out.problems.push(format!(
-                    "{LIST}[{i}] has no UserName or AccessKeyId; entry skipped"
+                out.problems.push(reason!(
+                    "{}[{}] has no UserName or AccessKeyId; entry skipped",
+                    LIST,
+                    i
                 ));
                 continue;
             };

@@ -106,7 +106,7 @@ impl Source for Workflow {
             ));
         };
         let Some(workflow) = root.as_object() else {
-            return Err(SourceError(format!(
+            return Err(SourceError(crate::reason!(
                 "a workflow is a mapping, this is {}; read as text only",
                 kind_of(root)
             )));
@@ -292,8 +292,10 @@ impl Reader<'_> {
         }
         for (id, job) in jobs {
             let Some(job) = job.as_object() else {
-                out.problems
-                    .push(format!("jobs.{id} is not a mapping; job skipped"));
+                out.problems.push(crate::reason!(
+                    "jobs.{} is not a mapping; job skipped",
+                    crate::model::InputText::new(id.as_str())
+                ));
                 continue;
             };
             self.read_job(workflow, &on, &wf_refs, id, job, out);

@@ -46,7 +46,7 @@ impl Source for Rbac {
         let json = input.path.to_ascii_lowercase().ends_with(".json");
         let parsed = if json { input.json() } else { input.yaml() };
         if parsed.document.values().is_empty() && parsed.is_truncated() {
-            return Err(SourceError(format!(
+            return Err(SourceError(crate::reason!(
                 "not {}; nothing could be read (see the parse error)",
                 if json { "JSON" } else { "YAML" }
             )));
@@ -120,10 +120,11 @@ impl Reader<'_, '_> {
         let metadata = fields.get("metadata").and_then(Value::as_object);
         let text = |key: &str| metadata?.get(key)?.as_str();
         let Some(name) = text("name") else {
-            out.problems.push(format!(
-                "document {}{}: {kind} without metadata.name; skipped",
+            out.problems.push(crate::reason!(
+                "document {}{}: {} without metadata.name; skipped",
                 doc + 1,
-                described(&base)
+                crate::model::InputText::new(described(&base)),
+                crate::model::InputText::new(kind)
             ));
             return;
         };

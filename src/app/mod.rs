@@ -12,8 +12,11 @@ use miette::{IntoDiagnostic, WrapErr};
 use time::OffsetDateTime;
 
 use crate::cli::{Cli, Command, ScanArgs};
+use crate::inputs::git;
 use crate::model::time::format_time;
+use crate::pipeline::ScanResult;
 use crate::report::v1::{Context, Report};
+use plan::GitInput;
 
 /// Exit code: nothing at or above `--fail-on`.
 pub const EXIT_CLEAN: u8 = 0;
@@ -35,13 +38,7 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
         pool = pool.num_threads(jobs.max(1));
     }
     let pool = pool.build().into_diagnostic()?;
-    let result = pool.install(|| {
-        let (blobs, walk_errors) = crate::inputs::fs::walk(&plan.roots, &plan.walk);
-        let mut result = crate::pipeline::run(&blobs, &plan.rules, &plan.options);
-        result.errors.extend(walk_errors);
-        result.errors.sort();
-        result
-    });
+    let result = pool.install(|| scan_inputs(&plan))?;
     let context = Context {
         started_at: format_time(started),
         now: format_time(plan.options.now),
@@ -63,6 +60,51 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
     } else {
         code
     })
+}
+
+/// Blobs per batch read from git history: bounds the memory held by blob contents.
+const HISTORY_BATCH: usize = 2048;
+
+/// Enumerates the plan's inputs and runs the pipeline over them.
+fn scan_inputs(plan: &plan::ScanPlan) -> miette::Result<ScanResult> {
+    let (rules, options) = (&plan.rules, &plan.options);
+    let mut result = ScanResult::default();
+    let mut errors = Vec::new();
+    match &plan.git {
+        GitInput::None => {
+            let (blobs, walk_errors) = crate::inputs::fs::walk(&plan.roots, &plan.walk);
+            crate::pipeline::extract_into(&mut result, &blobs, rules, options);
+            errors.extend(walk_errors);
+        }
+        GitInput::Staged => {
+            let (blobs, read_errors) = git::staged(&plan.roots).into_diagnostic()?;
+            crate::pipeline::extract_into(&mut result, &blobs, rules, options);
+            errors.extend(read_errors);
+        }
+        GitInput::History { since } => {
+            for root in &plan.roots {
+                let history =
+                    git::history(root, since.as_deref(), &plan.walk.excludes).into_diagnostic()?;
+                if history.has_worktree {
+                    let roots = [root.clone()];
+                    let (blobs, walk_errors) = crate::inputs::fs::walk(&roots, &plan.walk);
+                    crate::pipeline::extract_into(&mut result, &blobs, rules, options);
+                    errors.extend(walk_errors);
+                }
+                let mut start = 0;
+                while start < history.len() {
+                    let end = (start + HISTORY_BATCH).min(history.len());
+                    let (blobs, read_errors) = history.read(start..end);
+                    crate::pipeline::extract_into(&mut result, &blobs, rules, options);
+                    errors.extend(read_errors);
+                    start = end;
+                }
+                errors.extend(history.errors);
+            }
+        }
+    }
+    result.errors.extend(errors);
+    Ok(crate::pipeline::finish(result, rules, options))
 }
 
 /// Whether the whole report was written, or the reader went away first.

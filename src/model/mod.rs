@@ -19,7 +19,7 @@ pub use finding::{
     Confidence, Finding, RelatedLocation, Severity, Suppression, SuppressionKind, ViolatedCondition,
 };
 pub use input_error::{InputError, InputErrorKind};
-pub use location::{LineIndex, Location, Span, field_steps};
+pub use location::{Commit, InHistory, LineIndex, Location, Span, field_steps};
 pub(crate) use secret::hex;
 pub use secret::{Secret, redact, sha256_hex};
 pub use subject::{

@@ -58,11 +58,17 @@ pub struct Stats {
 
 /// Runs every stage over `blobs` on the current rayon pool.
 pub fn run(blobs: &[Blob], rules: &RuleSet, options: &Options) -> ScanResult {
+    let mut result = ScanResult::default();
+    extract_into(&mut result, blobs, rules, options);
+    finish(result, rules, options)
+}
+
+/// Extracts `blobs` (in parallel) into `result`; call it once per batch, then [`finish`].
+pub fn extract_into(result: &mut ScanResult, blobs: &[Blob], rules: &RuleSet, options: &Options) {
     let facts: Vec<extract::BlobFacts> = blobs
         .par_iter()
         .map(|blob| extract::extract(blob, rules, options.max_file_size))
         .collect();
-    let mut result = ScanResult::default();
     for blob in facts {
         let stats = &mut result.stats;
         if blob.binary {
@@ -78,12 +84,17 @@ pub fn run(blobs: &[Blob], rules: &RuleSet, options: &Options) -> ScanResult {
         result.subjects.extend(blob.subjects);
         result.errors.extend(blob.errors);
     }
+}
+
+/// The stages after extraction: correlate, judge, assemble, govern.
+pub fn finish(mut result: ScanResult, rules: &RuleSet, options: &Options) -> ScanResult {
     result.subjects.sort_by_cached_key(|s| {
         (
             s.origin.path.clone(),
             s.origin.span(),
             s.kind.clone(),
             s.id.clone(),
+            s.origin.commit.as_ref().map(|c| c.commit.order),
         )
     });
     result.errors.sort();

@@ -51,9 +51,10 @@ impl ScanPlan {
         let roots = if git == GitInput::Staged {
             args.paths.clone()
         } else {
-            present_roots(&args.paths)
+            let roots = present_roots(&args.paths);
+            check_roots(&roots)?;
+            roots
         };
-        check_roots(&roots)?;
         let config = load_config(&args.rule_sources)?;
         let rules = load_rules(&args.rule_sources, &config, true, false)?;
         let globs: Vec<String> = args

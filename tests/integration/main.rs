@@ -10,6 +10,7 @@ mod catalog;
 mod cli;
 mod common;
 mod correlate;
+mod git;
 mod report;
 mod rules;
 mod sources;

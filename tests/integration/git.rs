@@ -83,9 +83,13 @@ impl Repo {
     }
 
     fn scan(&self, args: &[&str]) -> Run {
+        self.scan_as("json", args)
+    }
+
+    fn scan_as(&self, format: &str, args: &[&str]) -> Run {
         nhiscan()
             .current_dir(self.path())
-            .args(["scan", "--now", NOW, "--format", "json"])
+            .args(["scan", "--now", NOW, "--format", format])
             .args(args)
             .run()
     }
@@ -373,4 +377,53 @@ fn a_deleted_path_on_the_command_line_is_skipped() {
 fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn history_reports_validate_and_name_the_commit_in_every_format_without_the_secret() {
+    use crate::report::{assert_valid, report_validator, sarif_validator, stdout_json};
+    let repo = Repo::new();
+    repo.write("settings.py", &settings(KEY_A));
+    let added = repo.commit("key", GRACE, "2026-03-02T10:30:00Z");
+    std::fs::remove_file(repo.path().join("settings.py")).unwrap();
+    repo.commit("no key", ADA, "2026-03-03T10:30:00Z");
+
+    let json = repo.scan(&["--git-history"]);
+    assert_valid(
+        &report_validator(),
+        &stdout_json(&json),
+        "the history report",
+    );
+    let sarif = repo.scan_as("sarif", &["--git-history"]);
+    let sarif_doc = stdout_json(&sarif);
+    assert_valid(&sarif_validator(), &sarif_doc, "the history SARIF");
+    assert_eq!(
+        sarif_doc["runs"][0]["results"][0]["properties"]["commit"],
+        json!({
+            "id": added,
+            "author": "Grace Hopper",
+            "email": "grace@example.test",
+            "date": "2026-03-02T10:30:00Z",
+            "present_at_head": false,
+        })
+    );
+    let table = repo.scan_as("table", &["--git-history"]);
+    let short = &added[..12];
+    assert!(
+        table
+            .stdout
+            .contains(&format!("⎇ first in {short} by Grace Hopper, 2026-03-02"))
+            && table.stdout.contains("⎇ no longer at HEAD"),
+        "{}",
+        table.stdout
+    );
+    let jsonl = repo.scan_as("jsonl", &["--git-history"]);
+    for (format, run) in [
+        ("json", &json),
+        ("sarif", &sarif),
+        ("table", &table),
+        ("jsonl", &jsonl),
+    ] {
+        assert!(!run.stdout.contains(KEY_A), "{format} prints the key whole");
+    }
 }

@@ -62,9 +62,6 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
     })
 }
 
-/// Blobs per batch read from git history: bounds the memory held by blob contents.
-const HISTORY_BATCH: usize = 2048;
-
 /// Enumerates the plan's inputs and runs the pipeline over them.
 fn scan_inputs(plan: &plan::ScanPlan) -> miette::Result<ScanResult> {
     let (rules, options) = (&plan.rules, &plan.options);
@@ -91,14 +88,14 @@ fn scan_inputs(plan: &plan::ScanPlan) -> miette::Result<ScanResult> {
                     crate::pipeline::extract_into(&mut result, &blobs, rules, options);
                     errors.extend(walk_errors);
                 }
-                let mut start = 0;
-                while start < history.len() {
-                    let end = (start + HISTORY_BATCH).min(history.len());
-                    let (blobs, read_errors) = history.read(start..end);
-                    crate::pipeline::extract_into(&mut result, &blobs, rules, options);
-                    errors.extend(read_errors);
-                    start = end;
-                }
+                crate::pipeline::extract_loaded(
+                    &mut result,
+                    history.entries(),
+                    || history.reader(),
+                    |repo: &mut gix::Repository, entry| git::load(repo, entry),
+                    rules,
+                    options,
+                );
                 errors.extend(history.errors);
             }
         }

@@ -5,8 +5,8 @@
 //!   it. Commits are visited oldest first (a topological order that takes the oldest
 //!   committer time among the commits whose parents are done), and a subtree already seen
 //!   at the same path is not walked again, so each (blob, path) pair is met first at the
-//!   commit that introduced it there. Blobs are read in batches, in parallel, and scanned
-//!   as `Content::Bytes`.
+//!   commit that introduced it there. Each blob is read by a worker (with its own handle)
+//!   just before it is scanned as `Content::Bytes`, and dropped after.
 //! - staged (`--staged`): the blobs a commit would add, index entries whose blob differs
 //!   from HEAD's at the same path.
 //!
@@ -14,14 +14,12 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use gix::ObjectId;
 use gix::bstr::{BStr, BString, ByteSlice};
 use gix::objs::tree::EntryKind;
-use rayon::prelude::*;
 use time::OffsetDateTime;
 
 use super::fs::display_path;
@@ -50,7 +48,7 @@ pub enum GitError {
 /// [`History::read`].
 pub struct History {
     repo: gix::ThreadSafeRepository,
-    blobs: Vec<(ObjectId, Vec<Provenance>)>,
+    blobs: Vec<HistoryBlob>,
     /// Commits walked.
     pub commits: usize,
     /// Trees that could not be read (the walk went on without them).
@@ -181,44 +179,45 @@ impl History {
         self.blobs.is_empty()
     }
 
-    /// Reads blobs `range` (in parallel on the current rayon pool).
-    pub fn read(&self, range: Range<usize>) -> (Vec<Blob>, Vec<InputError>) {
-        let results: Vec<Result<Blob, InputError>> = self.blobs[range]
-            .par_iter()
-            .map_init(
-                || {
-                    let mut repo = self.repo.to_thread_local();
-                    repo.object_cache_size_if_unset(OBJECT_CACHE);
-                    repo
-                },
-                |repo, (id, seen)| {
-                    let blob = Blob {
-                        content: Content::Bytes(Arc::from(Vec::new())),
-                        seen: seen.clone(),
-                    };
-                    match repo.find_object(*id) {
-                        Ok(mut object) => Ok(Blob {
-                            content: Content::Bytes(Arc::from(std::mem::take(&mut object.data))),
-                            ..blob
-                        }),
-                        Err(e) => Err(InputError::new(
-                            blob.display(),
-                            InputErrorKind::Io,
-                            format!("cannot read git blob {id}: {e}"),
-                        )),
-                    }
-                },
-            )
-            .collect();
-        let mut blobs = Vec::with_capacity(results.len());
-        let mut errors = Vec::new();
-        for result in results {
-            match result {
-                Ok(blob) => blobs.push(blob),
-                Err(e) => errors.push(e),
-            }
+    /// The blobs, in the order they were first seen.
+    pub fn entries(&self) -> &[HistoryBlob] {
+        &self.blobs
+    }
+
+    /// A handle to read blobs with on one thread (each worker needs its own).
+    pub fn reader(&self) -> gix::Repository {
+        let mut repo = self.repo.to_thread_local();
+        repo.object_cache_size_if_unset(OBJECT_CACHE);
+        repo
+    }
+}
+
+/// One unique blob of a history and where it was seen.
+#[derive(Debug)]
+pub struct HistoryBlob {
+    id: ObjectId,
+    seen: Vec<Provenance>,
+}
+
+/// Reads `entry` with `repo` (a [`History::reader`]).
+pub fn load(repo: &gix::Repository, entry: &HistoryBlob) -> Result<Blob, InputError> {
+    let seen = entry.seen.clone();
+    match repo.find_object(entry.id) {
+        Ok(mut object) => Ok(Blob {
+            content: Content::Bytes(Arc::from(std::mem::take(&mut object.data))),
+            seen,
+        }),
+        Err(e) => {
+            let blob = Blob {
+                content: Content::Bytes(Arc::from(Vec::new())),
+                seen,
+            };
+            Err(InputError::new(
+                blob.display(),
+                InputErrorKind::Io,
+                format!("cannot read git blob {}: {e}", entry.id),
+            ))
         }
-        (blobs, errors)
     }
 }
 
@@ -349,7 +348,7 @@ struct TreeWalk<'a> {
     /// Blobs `--since` already had: not scanned.
     known: HashSet<ObjectId>,
     index: HashMap<ObjectId, usize>,
-    blobs: Vec<(ObjectId, Vec<Provenance>)>,
+    blobs: Vec<HistoryBlob>,
     errors: Vec<InputError>,
 }
 
@@ -399,10 +398,13 @@ impl TreeWalk<'_> {
         }
         let display = display_path(&self.root.join(path.to_str_lossy().as_ref()));
         let i = *self.index.entry(oid).or_insert_with(|| {
-            self.blobs.push((oid, Vec::new()));
+            self.blobs.push(HistoryBlob {
+                id: oid,
+                seen: Vec::new(),
+            });
             self.blobs.len() - 1
         });
-        let seen = &mut self.blobs[i].1;
+        let seen = &mut self.blobs[i].seen;
         let already = seen.iter().any(|p| match p {
             Provenance::Commit { path, .. } | Provenance::Path(path) => *path == display,
         });

@@ -69,6 +69,35 @@ pub fn extract_into(result: &mut ScanResult, blobs: &[Blob], rules: &RuleSet, op
         .par_iter()
         .map(|blob| extract::extract(blob, rules, options.max_file_size))
         .collect();
+    absorb(result, facts);
+}
+
+/// Extracts the blobs that `load` makes of `items` into `result`, in parallel, each blob
+/// dropped as soon as it is extracted (so only one per worker is in memory); `init` makes
+/// each worker's state for `load` (a repository handle). A blob that cannot be loaded is an
+/// input error.
+pub fn extract_loaded<T: Sync, S>(
+    result: &mut ScanResult,
+    items: &[T],
+    init: impl Fn() -> S + Sync + Send,
+    load: impl Fn(&mut S, &T) -> Result<Blob, InputError> + Sync + Send,
+    rules: &RuleSet,
+    options: &Options,
+) {
+    let facts: Vec<extract::BlobFacts> = items
+        .par_iter()
+        .map_init(init, |state, item| match load(state, item) {
+            Ok(blob) => extract::extract(&blob, rules, options.max_file_size),
+            Err(error) => extract::BlobFacts {
+                errors: vec![error],
+                ..extract::BlobFacts::default()
+            },
+        })
+        .collect();
+    absorb(result, facts);
+}
+
+fn absorb(result: &mut ScanResult, facts: Vec<extract::BlobFacts>) {
     for blob in facts {
         let stats = &mut result.stats;
         if blob.binary {

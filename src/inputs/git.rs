@@ -29,6 +29,20 @@ use crate::model::{Commit, InputError, InputErrorKind};
 
 /// Objects kept decoded per reading thread (bytes).
 const OBJECT_CACHE: usize = 16 << 20;
+/// Delta bases kept per reading thread (bytes): without them, every blob stored as a delta
+/// inflates its whole chain again.
+const DELTA_BASE_CACHE: usize = 64 << 20;
+
+/// A reading handle with its caches set.
+fn with_caches(mut repo: gix::Repository) -> gix::Repository {
+    repo.object_cache_size_if_unset(OBJECT_CACHE);
+    repo.objects.set_pack_cache(|| {
+        Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+            DELTA_BASE_CACHE,
+        ))
+    });
+    repo
+}
 
 /// Why a git input could not be enumerated.
 #[derive(Debug, thiserror::Error)]
@@ -104,8 +118,7 @@ pub fn history(
     since: Option<&str>,
     excludes: &globset::GlobSet,
 ) -> Result<History, GitError> {
-    let mut repo = open(root)?;
-    repo.object_cache_size_if_unset(OBJECT_CACHE);
+    let repo = with_caches(open(root)?);
     let err = read_error(root);
     let tips = tips(&repo).map_err(|e| err(&e))?;
     let hidden = since
@@ -186,9 +199,7 @@ impl History {
 
     /// A handle to read blobs with on one thread (each worker needs its own).
     pub fn reader(&self) -> gix::Repository {
-        let mut repo = self.repo.to_thread_local();
-        repo.object_cache_size_if_unset(OBJECT_CACHE);
-        repo
+        with_caches(self.repo.to_thread_local())
     }
 }
 

@@ -25,7 +25,7 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories for NHIs and judge them against the rules.
     #[command(
-        after_help = "Examples:\n  nhiscan scan                          scan the current directory\n  nhiscan scan src/ audit/report.csv    scan several roots\n  nhiscan scan . --format sarif --output nhiscan.sarif\n  nhiscan scan . --fail-on high --exclude 'vendor/**'\n  nhiscan scan . --rules my-rules/ --config ci/nhiscan.yaml --now 2026-11-23T00:00:00Z"
+        after_help = "Examples:\n  nhiscan scan                          scan the current directory\n  nhiscan scan src/ audit/report.csv    scan several roots\n  nhiscan scan . --format sarif --output nhiscan.sarif\n  nhiscan scan . --fail-on high --exclude 'vendor/**'\n  nhiscan scan . --rules my-rules/ --config ci/nhiscan.yaml --now 2026-11-23T00:00:00Z\n  nhiscan scan --git-history .           the work tree and every commit of every ref\n  nhiscan scan --staged                 what the next commit would add (pre-commit)"
     )]
     Scan(ScanArgs),
     /// List, document and self-test the rules.
@@ -88,6 +88,17 @@ pub struct ScanArgs {
     /// Print nothing to standard output; the exit code (and --output) still tell.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Also scan the history of the repository at each PATH (the top of a work tree, or a bare
+    /// repository): every blob reachable from any ref, once; findings name the first commit.
+    #[arg(long, conflicts_with = "staged")]
+    pub git_history: bool,
+    /// With --git-history: leave out what REV and its ancestors already had.
+    #[arg(long, value_name = "REV", requires = "git_history")]
+    pub since: Option<String>,
+    /// Scan only what a commit would add (staged blobs of added or modified paths under each
+    /// PATH), for pre-commit hooks; a deleted PATH is skipped.
+    #[arg(long)]
+    pub staged: bool,
 }
 
 #[derive(Debug, Subcommand)]

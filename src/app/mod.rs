@@ -11,8 +11,11 @@ use miette::{IntoDiagnostic, WrapErr};
 use time::OffsetDateTime;
 
 use crate::cli::{Cli, Command, ScanArgs};
+use crate::inputs::git;
 use crate::model::time::format_time;
+use crate::pipeline::ScanResult;
 use crate::report::v1::{Context, Report};
+use plan::GitInput;
 
 /// Exit code: nothing at or above `--fail-on`.
 pub const EXIT_CLEAN: u8 = 0;
@@ -47,13 +50,7 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
         pool = pool.num_threads(jobs);
     }
     let pool = pool.build().into_diagnostic()?;
-    let result = pool.install(|| {
-        let (blobs, walk_errors) = crate::inputs::fs::walk(&plan.roots, &plan.walk);
-        let mut result = crate::pipeline::run(&blobs, &plan.rules, &plan.options);
-        result.errors.extend(walk_errors);
-        result.errors.sort();
-        result
-    });
+    let result = pool.install(|| scan_inputs(&plan))?;
     let context = Context {
         started_at: format_time(started),
         now: format_time(plan.options.now),
@@ -84,6 +81,48 @@ const MAX_JOBS: usize = 256;
 /// (each thread costs a stack and start-up time; thousands of them only slow a scan down).
 fn clamp_jobs(requested: usize, cores: usize) -> usize {
     requested.clamp(1, cores.saturating_mul(4).clamp(1, MAX_JOBS))
+}
+
+/// Enumerates the plan's inputs and runs the pipeline over them.
+fn scan_inputs(plan: &plan::ScanPlan) -> miette::Result<ScanResult> {
+    let (rules, options) = (&plan.rules, &plan.options);
+    let mut result = ScanResult::default();
+    let mut errors = Vec::new();
+    match &plan.git {
+        GitInput::None => {
+            let (blobs, walk_errors) = crate::inputs::fs::walk(&plan.roots, &plan.walk);
+            crate::pipeline::extract_into(&mut result, &blobs, rules, options);
+            errors.extend(walk_errors);
+        }
+        GitInput::Staged => {
+            let (blobs, read_errors) = git::staged(&plan.roots).into_diagnostic()?;
+            crate::pipeline::extract_into(&mut result, &blobs, rules, options);
+            errors.extend(read_errors);
+        }
+        GitInput::History { since } => {
+            for root in &plan.roots {
+                let history =
+                    git::history(root, since.as_deref(), &plan.walk.excludes).into_diagnostic()?;
+                if history.has_worktree {
+                    let roots = [root.clone()];
+                    let (blobs, walk_errors) = crate::inputs::fs::walk(&roots, &plan.walk);
+                    crate::pipeline::extract_into(&mut result, &blobs, rules, options);
+                    errors.extend(walk_errors);
+                }
+                crate::pipeline::extract_loaded(
+                    &mut result,
+                    history.entries(),
+                    || history.reader(),
+                    |repo: &mut gix::Repository, entry| git::load(repo, entry),
+                    rules,
+                    options,
+                );
+                errors.extend(history.errors);
+            }
+        }
+    }
+    result.errors.extend(errors);
+    Ok(crate::pipeline::finish(result, rules, options))
 }
 
 /// Whether the whole report was written, or the reader went away first.

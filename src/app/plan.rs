@@ -25,12 +25,36 @@ pub(crate) struct ScanPlan {
     pub options: Options,
     pub fail_on: Option<Severity>,
     pub jobs: Option<usize>,
+    pub git: GitInput,
+}
+
+/// What git adds to (or, for `--staged`, scans instead of) the work tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum GitInput {
+    None,
+    History { since: Option<String> },
+    Staged,
 }
 
 impl ScanPlan {
     pub(crate) fn new(args: &ScanArgs) -> miette::Result<Self> {
         let now = parse_now(args.now.as_deref())?;
-        check_roots(&args.paths)?;
+        let git = if args.staged {
+            GitInput::Staged
+        } else if args.git_history {
+            GitInput::History {
+                since: args.since.clone(),
+            }
+        } else {
+            GitInput::None
+        };
+        let roots = if git == GitInput::Staged {
+            args.paths.clone()
+        } else {
+            let roots = present_roots(&args.paths);
+            check_roots(&roots)?;
+            roots
+        };
         let config = load_config(&args.rule_sources)?;
         let rules = load_rules(&args.rule_sources, &config, true, false)?;
         let globs: Vec<String> = args
@@ -46,7 +70,7 @@ impl ScanPlan {
             )
         })?;
         Ok(Self {
-            roots: args.paths.clone(),
+            roots,
             walk: WalkOptions {
                 excludes,
                 follow_symlinks: args.follow_symlinks,
@@ -59,6 +83,7 @@ impl ScanPlan {
             },
             fail_on: fail_on(args.fail_on),
             jobs: args.jobs,
+            git,
         })
     }
 
@@ -121,6 +146,21 @@ fn parse_now(text: Option<&str>) -> miette::Result<OffsetDateTime> {
             )
         }),
     }
+}
+
+/// The roots without those that are gone because they were deleted (in the work tree or
+/// the index) from the git repository they belong to: a pre-commit hook passes such paths,
+/// and there is nothing to scan in them. Any other missing root stays, for `check_roots`.
+fn present_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .filter(|p| {
+            p.as_os_str() == "-"
+                || std::fs::symlink_metadata(p).is_ok()
+                || !crate::inputs::git::is_deleted(p)
+        })
+        .cloned()
+        .collect()
 }
 
 /// A root that does not exist or cannot be read is a usage error: a scan that could not

@@ -3,10 +3,13 @@
 //! the stages after reading only see the path it is reported under.
 
 pub mod fs;
+pub mod git;
 
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
+
+use crate::model::{Commit, InHistory};
 
 /// One input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,8 +34,13 @@ pub enum Content {
 pub enum Provenance {
     /// A path as reported: the root as given joined with the path below it.
     Path(String),
-    /// A path at a commit.
-    Commit { commit: String, path: String },
+    /// A path at a commit: the first commit (in history order) where the blob was seen at
+    /// that path, and whether it is at that path in HEAD's tree.
+    Commit {
+        commit: Arc<Commit>,
+        path: String,
+        at_head: bool,
+    },
 }
 
 impl Blob {
@@ -56,6 +64,24 @@ impl Blob {
             Some(Provenance::Path(path) | Provenance::Commit { path, .. }) => path,
             None => "",
         }
+    }
+
+    /// The commit its findings name: the first where it was seen, and whether it is still
+    /// present at any of its paths. `None` for a file or standard input.
+    pub fn history(&self) -> Option<InHistory> {
+        let mut commits = self.seen.iter().filter_map(|p| match p {
+            Provenance::Commit { commit, .. } => Some(commit),
+            Provenance::Path(_) => None,
+        });
+        let first = commits.next()?;
+        let present_at_head = self
+            .seen
+            .iter()
+            .any(|p| matches!(p, Provenance::Commit { at_head: true, .. }));
+        Some(InHistory {
+            commit: Arc::clone(first),
+            present_at_head,
+        })
     }
 
     /// Opens the content for reading, with its size when known in advance.

@@ -2,6 +2,8 @@
 //! `LineIndex`, a span plus a path becomes a `Location`, and a field path (`a.b[2].c`)
 //! becomes the steps of a route into a parsed document.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::Step;
@@ -27,12 +29,37 @@ impl Span {
     }
 }
 
-/// Where a finding points: a path relative to the scan root where possible, and a span.
+/// Where a finding points: a path relative to the scan root where possible, and a span;
+/// for a blob read from git history, the commit it was first seen in.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Location {
     pub path: String,
     #[serde(flatten)]
     pub span: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<InHistory>,
+}
+
+/// A commit of a repository's history, as a report names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Commit {
+    /// Position in the history walk, oldest first: orders occurrences, never printed.
+    #[serde(skip)]
+    pub order: u32,
+    pub id: String,
+    pub author: String,
+    pub email: String,
+    /// Author date, RFC 3339 in UTC.
+    pub date: String,
+}
+
+/// The commit where a blob (and what was found in it) first appeared at a path, and whether
+/// it is still there: in the tree of HEAD, the index or the work tree.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct InHistory {
+    #[serde(flatten)]
+    pub commit: Arc<Commit>,
+    pub present_at_head: bool,
 }
 
 /// Maps byte offsets of a text to line and column numbers in O(log lines).

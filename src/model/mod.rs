@@ -21,7 +21,7 @@ pub use finding::{
 };
 pub use input_error::{InputError, InputErrorKind};
 pub use input_text::{InputText, Quotable, Reason, mask, scrub};
-pub use location::{LineIndex, Location, Span, field_steps};
+pub use location::{Commit, InHistory, LineIndex, Location, Span, field_steps};
 pub(crate) use secret::hex;
 pub use secret::{Secret, redact, sha256_hex};
 pub use subject::{

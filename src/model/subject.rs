@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{Route, Span, Step, field_steps};
+use super::{InHistory, Route, Span, Step, field_steps};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Subject {
@@ -131,6 +131,8 @@ pub struct Origin {
     pub attrs: Vec<(String, Anchor)>,
     /// The span tree of the input's document, when an anchor is a route.
     pub spans: Option<Arc<dyn Locate>>,
+    /// The commit the input was first seen in, for a blob read from git history.
+    pub commit: Option<InHistory>,
 }
 
 impl PartialEq for Origin {

@@ -14,10 +14,11 @@ pub(crate) fn assemble(
     verdicts: Vec<(usize, Verdict)>,
     rules: &RuleSet,
 ) -> Vec<Finding> {
-    let mut findings: Vec<Finding> = verdicts
+    let findings: Vec<Finding> = verdicts
         .into_iter()
         .map(|(i, verdict)| finding(&subjects[i], verdict, rules))
         .collect();
+    let mut findings = first_in_history(findings);
     findings.sort_by(|a, b| {
         (&a.location.path, a.location.span, &a.code, &a.fingerprint).cmp(&(
             &b.location.path,
@@ -36,6 +37,54 @@ pub(crate) fn assemble(
         *seen += 1;
     }
     findings
+}
+
+/// One finding per issue and path across git history and the work tree: among findings
+/// with the same fingerprint and path, those from the earliest commit are kept (all of
+/// them: a secret twice in one blob is two occurrences), marked present at HEAD when any of
+/// the group was (a work-tree finding is). Findings with no history pass unchanged.
+fn first_in_history(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut groups: HashMap<(String, String), (Option<u32>, bool)> = HashMap::new();
+    for f in findings.iter().filter(|f| f.location.commit.is_some()) {
+        groups.insert(
+            (f.fingerprint.clone(), f.location.path.clone()),
+            (None, false),
+        );
+    }
+    if groups.is_empty() {
+        return findings;
+    }
+    for f in &findings {
+        let Some((first, present)) =
+            groups.get_mut(&(f.fingerprint.clone(), f.location.path.clone()))
+        else {
+            continue;
+        };
+        match &f.location.commit {
+            Some(history) => {
+                let order = history.commit.order;
+                *first = Some(first.map_or(order, |o| o.min(order)));
+                *present |= history.present_at_head;
+            }
+            None => *present = true,
+        }
+    }
+    findings
+        .into_iter()
+        .filter_map(|mut f| {
+            let Some((first, present)) =
+                groups.get(&(f.fingerprint.clone(), f.location.path.clone()))
+            else {
+                return Some(f);
+            };
+            let history = f.location.commit.as_mut()?;
+            if Some(history.commit.order) != *first {
+                return None;
+            }
+            history.present_at_head = *present;
+            Some(f)
+        })
+        .collect()
 }
 
 fn finding(subject: &Subject, verdict: Verdict, rules: &RuleSet) -> Finding {
@@ -66,6 +115,7 @@ fn finding(subject: &Subject, verdict: Verdict, rules: &RuleSet) -> Finding {
             location: Location {
                 path: r.origin.path.to_string(),
                 span: r.origin.span(),
+                commit: r.origin.commit.clone(),
             },
         })
         .collect();
@@ -87,6 +137,7 @@ fn finding(subject: &Subject, verdict: Verdict, rules: &RuleSet) -> Finding {
         location: Location {
             path: origin.path.to_string(),
             span,
+            commit: origin.commit.clone(),
         },
         related,
         evidence,

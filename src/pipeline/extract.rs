@@ -40,7 +40,7 @@ pub(crate) struct BlobFacts {
 
 /// Extracts one blob; a panic in an adapter becomes an input error, never a crash.
 pub(crate) fn extract(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
-    catch_unwind(AssertUnwindSafe(|| {
+    let mut facts = catch_unwind(AssertUnwindSafe(|| {
         extract_blob(blob, rules, max_file_size)
     }))
     .unwrap_or_else(|_| BlobFacts {
@@ -50,7 +50,18 @@ pub(crate) fn extract(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobF
             "internal error while reading this file (a bug in nhiscan; please report it)",
         )],
         ..BlobFacts::default()
-    })
+    });
+    if let Some(history) = blob.history() {
+        for subject in &mut facts.subjects {
+            let path = Arc::clone(&subject.origin.path);
+            let origins = std::iter::once(&mut subject.origin)
+                .chain(subject.related.iter_mut().map(|r| &mut r.origin));
+            for origin in origins.filter(|o| o.path == path) {
+                origin.commit = Some(history.clone());
+            }
+        }
+    }
+    facts
 }
 
 fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {

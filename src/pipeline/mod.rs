@@ -101,11 +101,46 @@ pub(crate) fn capped_error(path: &str, more: usize) -> InputError {
 
 /// Runs every stage over `blobs` on the current rayon pool.
 pub fn run(blobs: &[Blob], rules: &RuleSet, options: &Options) -> ScanResult {
+    let mut result = ScanResult::default();
+    extract_into(&mut result, blobs, rules, options);
+    finish(result, rules, options)
+}
+
+/// Extracts `blobs` (in parallel) into `result`; call it once per batch, then [`finish`].
+pub fn extract_into(result: &mut ScanResult, blobs: &[Blob], rules: &RuleSet, options: &Options) {
     let facts: Vec<extract::BlobFacts> = blobs
         .par_iter()
         .map(|blob| extract::extract(blob, rules, options.max_file_size))
         .collect();
-    let mut result = ScanResult::default();
+    absorb(result, facts);
+}
+
+/// Extracts the blobs that `load` makes of `items` into `result`, in parallel, each blob
+/// dropped as soon as it is extracted (so only one per worker is in memory); `init` makes
+/// each worker's state for `load` (a repository handle). A blob that cannot be loaded is an
+/// input error.
+pub fn extract_loaded<T: Sync, S>(
+    result: &mut ScanResult,
+    items: &[T],
+    init: impl Fn() -> S + Sync + Send,
+    load: impl Fn(&mut S, &T) -> Result<Blob, InputError> + Sync + Send,
+    rules: &RuleSet,
+    options: &Options,
+) {
+    let facts: Vec<extract::BlobFacts> = items
+        .par_iter()
+        .map_init(init, |state, item| match load(state, item) {
+            Ok(blob) => extract::extract(&blob, rules, options.max_file_size),
+            Err(error) => extract::BlobFacts {
+                errors: vec![error],
+                ..extract::BlobFacts::default()
+            },
+        })
+        .collect();
+    absorb(result, facts);
+}
+
+fn absorb(result: &mut ScanResult, facts: Vec<extract::BlobFacts>) {
     for blob in facts {
         let stats = &mut result.stats;
         if blob.binary {
@@ -121,12 +156,17 @@ pub fn run(blobs: &[Blob], rules: &RuleSet, options: &Options) -> ScanResult {
         result.subjects.extend(blob.subjects);
         result.errors.extend(blob.errors);
     }
+}
+
+/// The stages after extraction: correlate, judge, assemble, govern.
+pub fn finish(mut result: ScanResult, rules: &RuleSet, options: &Options) -> ScanResult {
     result.subjects.sort_by_cached_key(|s| {
         (
             s.origin.path.clone(),
             s.origin.span(),
             s.kind.clone(),
             s.id.clone(),
+            s.origin.commit.as_ref().map(|c| c.commit.order),
         )
     });
     result.errors.sort();

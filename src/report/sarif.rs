@@ -11,6 +11,9 @@
 //!   `columnKind: unicodeCodePoints`; SARIF's `endColumn` is exclusive, ours is inclusive.
 //! - `precision` follows the rule's confidence (`high` → `very-high`, `medium` → `high`,
 //!   `low` → `medium`): posture rules judge parsed facts, detectors may match lookalikes.
+//! - A finding from git history carries its first commit in `properties.commit`; the run has
+//!   no `versionControlProvenance`, which names the one revision a run analysed (and needs a
+//!   repository URI), where a history scan covers every commit of every ref.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -21,7 +24,8 @@ use serde::Serialize;
 use super::Report;
 use super::v1::{Finding, RuleInfo};
 use crate::model::{
-    Confidence, InputError, InputErrorKind, Location, Severity, SubjectRef, ViolatedCondition,
+    Confidence, InHistory, InputError, InputErrorKind, Location, Severity, SubjectRef,
+    ViolatedCondition,
 };
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -157,6 +161,7 @@ fn result<'a>(finding: &'a Finding<'_>, rule_index: Option<usize>) -> SarifResul
             subject: finding.subject,
             violated_condition: finding.violated_condition,
             evidence: finding.evidence,
+            commit: finding.location.commit.as_ref(),
         },
     }
 }
@@ -497,6 +502,9 @@ struct ResultProperties<'a> {
     subject: &'a SubjectRef,
     violated_condition: &'a [ViolatedCondition],
     evidence: &'a str,
+    /// For a finding from git history: the first commit and whether it is still at HEAD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a InHistory>,
 }
 
 #[derive(Serialize)]

@@ -82,6 +82,20 @@ fn why(finding: &Finding<'_>) -> String {
             text.push_str(&format!("\n↳ {}", condition_text(condition)));
         }
     }
+    if let Some(history) = &finding.location.commit {
+        let commit = &history.commit;
+        let short = commit.id.get(..12).unwrap_or(&commit.id);
+        let day = commit.date.get(..10).unwrap_or(&commit.date);
+        let now = if history.present_at_head {
+            "still at HEAD"
+        } else {
+            "no longer at HEAD"
+        };
+        text.push_str(&format!(
+            "\n⎇ first in {short} by {}, {day}\n⎇ {now}",
+            commit.author
+        ));
+    }
     for related in finding.related_locations {
         let at = related
             .location

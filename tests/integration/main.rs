@@ -12,6 +12,7 @@ mod ci_platforms;
 mod cli;
 mod common;
 mod correlate;
+mod git;
 mod k8s;
 mod leaks;
 mod report;

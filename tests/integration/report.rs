@@ -35,28 +35,28 @@ fn violations(validator: &jsonschema::Validator, instance: &Value) -> String {
         .collect()
 }
 
-fn report_validator() -> jsonschema::Validator {
+pub(crate) fn report_validator() -> jsonschema::Validator {
     jsonschema::draft202012::options()
         .should_validate_formats(true)
         .build(&read_json("docs/report.schema.json"))
         .expect("docs/report.schema.json is a valid draft 2020-12 schema")
 }
 
-fn sarif_validator() -> jsonschema::Validator {
+pub(crate) fn sarif_validator() -> jsonschema::Validator {
     jsonschema::draft4::options()
         .should_validate_formats(true)
         .build(&read_json("tests/schemas/sarif-schema-2.1.0.json"))
         .expect("the vendored SARIF schema compiles")
 }
 
-fn assert_valid(validator: &jsonschema::Validator, instance: &Value, what: &str) {
+pub(crate) fn assert_valid(validator: &jsonschema::Validator, instance: &Value, what: &str) {
     let errors = violations(validator, instance);
     assert!(errors.is_empty(), "{what} violates its schema:\n{errors}");
 }
 
 /// Standard output as JSON, unscrubbed (`Run::json` replaces `started_at`, which the
 /// schema checks as a date-time).
-fn stdout_json(run: &Run) -> Value {
+pub(crate) fn stdout_json(run: &Run) -> Value {
     serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", run.stdout))
 }

@@ -17,7 +17,7 @@ use crate::pipeline::ScanResult;
 use crate::rules::{Rule, RuleSet};
 
 /// Bumped on any change to the document's shape: the major number on a breaking change.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// The scan's context, which the scan result does not carry.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Number, Value};
 
-use crate::model::{InputText, Reason};
+use crate::model::Reason;
 use crate::reason;
 
 use super::{
@@ -33,20 +33,7 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Parsed {
         parser.pos = 3;
     }
     let result = parser.document();
-    let mut errors: Vec<DocumentError> = parser
-        .duplicates
-        .iter()
-        .map(|(key, at)| {
-            positions.error(
-                DocumentErrorKind::Duplicate,
-                reason!(
-                    "duplicate key `{}`: the last one wins",
-                    InputText::new(key.as_str())
-                ),
-                *at,
-            )
-        })
-        .collect();
+    let mut errors: Vec<DocumentError> = positions.duplicate_errors(&parser.duplicates);
     let (values, roots) = match result {
         Ok((value, root)) => (vec![value], vec![root]),
         Err((kind, message, at)) => {

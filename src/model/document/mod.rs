@@ -473,6 +473,23 @@ impl Positions {
             span: self.span(offset, offset),
         }
     }
+
+    /// One `Duplicate` error per repeated key (`(key, offset)`), in both parsers' words.
+    fn duplicate_errors(&self, duplicates: &[(String, usize)]) -> Vec<DocumentError> {
+        duplicates
+            .iter()
+            .map(|(key, at)| {
+                self.error(
+                    DocumentErrorKind::Duplicate,
+                    crate::reason!(
+                        "duplicate key `{}`: the last one wins",
+                        crate::model::InputText::new(key.as_str())
+                    ),
+                    *at,
+                )
+            })
+            .collect()
+    }
 }
 
 fn chars_in(bytes: &[u8]) -> usize {

@@ -58,20 +58,7 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Parsed {
             break;
         }
     }
-    let mut errors: Vec<DocumentError> = builder
-        .duplicates
-        .iter()
-        .map(|(key, at)| {
-            positions.error(
-                DocumentErrorKind::Duplicate,
-                reason!(
-                    "duplicate key `{}`: the last one wins",
-                    InputText::new(key.as_str())
-                ),
-                *at,
-            )
-        })
-        .collect();
+    let mut errors: Vec<DocumentError> = positions.duplicate_errors(&builder.duplicates);
     if let Some((kind, message, at)) = failure {
         errors.push(positions.error(kind, message, at));
     }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::governance::fingerprint::fingerprint;
-use crate::model::{Finding, Location, RelatedLocation, Subject, SubjectRef, ViolatedCondition};
+use crate::model::{Finding, Location, RelatedLocation, Subject, ViolatedCondition};
 use crate::rules::{RuleSet, Verdict, attribute, display};
 
 /// Findings for `verdicts` (indices into `subjects`), sorted by path, position and code.
@@ -133,7 +133,7 @@ fn finding(subject: &Subject, verdict: Verdict, rules: &RuleSet) -> Finding {
         confidence: verdict.confidence,
         message: verdict.message,
         violated_condition: because,
-        subject: reference(subject),
+        subject: subject.reference(),
         location: Location {
             path: origin.path.to_string(),
             span,
@@ -146,10 +146,6 @@ fn finding(subject: &Subject, verdict: Verdict, rules: &RuleSet) -> Finding {
         suppressed: None,
         owner: None,
     }
-}
-
-fn reference(subject: &Subject) -> SubjectRef {
-    subject.reference()
 }
 
 /// `field=value` of the first violated leaf, as the subject has it.

@@ -13,8 +13,8 @@ use regex::Regex;
 use serde_json::{Map, Value, json};
 
 use super::vars::{
-    At, Credential, cloud_login, exposures, image_pinned, referenced, scalar, script_lines,
-    secret_refs, set_located_list, shorten,
+    At, Credential, cloud_login, exposures, referenced, scalar, script_lines, secret_refs,
+    set_located_list, shorten,
 };
 use crate::model::{Origin, Step, Subject};
 use crate::sources::{Extracted, Input, Source, SourceError};
@@ -358,7 +358,7 @@ impl<'a> Pipeline<'a> {
             };
             if let Some(text) = text {
                 subject.set_from("image", text, at.doc, at.route.clone());
-                subject.set("image_pinned", image_pinned(text));
+                subject.set("image_pinned", super::image_pinned(text));
                 subject.anchor("image_pinned", at.anchor());
             }
         }

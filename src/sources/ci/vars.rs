@@ -159,11 +159,6 @@ pub(crate) fn secret_refs(line: &str) -> Vec<&str> {
     referenced(line).filter(|n| is_secret_name(n)).collect()
 }
 
-/// An image reference pinned by digest.
-pub(crate) fn image_pinned(image: &str) -> bool {
-    image.contains("@sha256:")
-}
-
 /// One way a script line exposes a secret: its kind and the command, shortened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Exposure {
@@ -435,7 +430,7 @@ pub(crate) fn job_subject(
 /// Sets `image` (copied, at `at`) and `image_pinned` (derived, at the same place).
 pub(crate) fn set_image(subject: &mut Subject, image: &str, at: &At) {
     subject.set_from("image", image, at.doc, at.route.clone());
-    subject.set("image_pinned", image_pinned(image));
+    subject.set("image_pinned", super::image_pinned(image));
     subject.anchor("image_pinned", at.anchor());
 }
 

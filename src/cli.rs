@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::model::{Confidence, Severity};
 use crate::report::Format;
 
 #[derive(Debug, Parser)]
@@ -76,9 +77,31 @@ pub struct ScanArgs {
     /// Worker threads [default: one per core; at most 4 per core and 256]
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
-    /// Skip paths matching GLOB (relative to each root; `*.min.js`, `vendor/**`). Repeatable.
+    /// Skip paths matching GLOB (relative to each root or to the working directory;
+    /// `*.min.js`, `vendor/**`, `./dist/**`). Repeatable.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Also skip what `.gitignore`, `.ignore` and `.git/info/exclude` ignore (as ripgrep
+    /// does; a gitignored `.env` is then not scanned).
+    #[arg(long)]
+    pub respect_gitignore: bool,
+    /// Walk the directories skipped by default too (node_modules, target, .venv,
+    /// __pycache__, … : see the README).
+    #[arg(long)]
+    pub no_default_excludes: bool,
+    /// Run only the rules matching CODE: a code, a prefix or a glob (`SEC001`, `GHA`, `SEC*`,
+    /// `GHA0??`); comma-separated or repeated. Overrides the config's selection.
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not run the rules matching CODE (as for --select); comma-separated or repeated.
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Show (and fail on) only findings of this severity or higher.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<Severity>,
+    /// Show (and fail on) only findings of this confidence or higher.
+    #[arg(long, value_enum, value_name = "CONFIDENCE")]
+    pub min_confidence: Option<Confidence>,
     /// Files larger than this are only scanned for secrets, in chunks (bytes; K, M, G, KiB, MiB, GiB suffixes).
     #[arg(long, value_name = "SIZE", default_value = "50MiB", value_parser = parse_size)]
     pub max_file_size: u64,

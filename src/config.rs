@@ -113,7 +113,10 @@ impl Config {
         Ok(Self {
             policy_version: raw.policy_version,
             exclude: raw.exclude,
-            rules: RuleOverrides { entries },
+            rules: RuleOverrides {
+                entries,
+                selection: crate::rules::Selection::default(),
+            },
         })
     }
 }

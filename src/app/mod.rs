@@ -50,7 +50,8 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
         pool = pool.num_threads(jobs);
     }
     let pool = pool.build().into_diagnostic()?;
-    let result = pool.install(|| scan_inputs(&plan))?;
+    let mut result = pool.install(|| scan_inputs(&plan))?;
+    result.findings.retain(|f| plan.shown.shows(f));
     let context = Context {
         started_at: format_time(started),
         now: format_time(plan.options.now),
@@ -101,8 +102,8 @@ fn scan_inputs(plan: &plan::ScanPlan) -> miette::Result<ScanResult> {
         }
         GitInput::History { since } => {
             for root in &plan.roots {
-                let history =
-                    git::history(root, since.as_deref(), &plan.walk.excludes).into_diagnostic()?;
+                let history = git::history(root, since.as_deref(), &plan.history_excludes)
+                    .into_diagnostic()?;
                 if history.has_worktree {
                     let roots = [root.clone()];
                     let (blobs, walk_errors) = crate::inputs::fs::walk(&roots, &plan.walk);
@@ -122,6 +123,7 @@ fn scan_inputs(plan: &plan::ScanPlan) -> miette::Result<ScanResult> {
         }
     }
     result.errors.extend(errors);
+    result.errors.extend(plan.missing.iter().cloned());
     Ok(crate::pipeline::finish(result, rules, options))
 }
 

@@ -11,8 +11,8 @@ use time::format_description::well_known::Rfc3339;
 use crate::cli::{FailOn, RuleSourceArgs, ScanArgs};
 use crate::config::{Config, DEFAULT_CONFIG};
 use crate::governance::Governance;
-use crate::inputs::fs::{WalkOptions, display_path, excludes};
-use crate::model::Severity;
+use crate::inputs::fs::{WalkOptions, display_path, excludes, history_excludes};
+use crate::model::{Confidence, Finding, InputError, InputErrorKind, Severity};
 use crate::pipeline::Options;
 use crate::rules::{RuleSet, RuleSources};
 
@@ -20,12 +20,34 @@ use crate::rules::{RuleSet, RuleSources};
 #[derive(Debug)]
 pub(crate) struct ScanPlan {
     pub roots: Vec<PathBuf>,
+    /// Roots that do not exist, given with others that do: listed under `errors`.
+    pub missing: Vec<InputError>,
     pub walk: WalkOptions,
+    /// `--exclude` and the default excludes, for paths in git history.
+    pub history_excludes: globset::GlobSet,
+    pub shown: Shown,
     pub rules: RuleSet,
     pub options: Options,
     pub fail_on: Option<Severity>,
     pub jobs: Option<usize>,
     pub git: GitInput,
+}
+
+/// Which findings the report shows (`--min-severity`, `--min-confidence`); the exit code
+/// follows what is shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Shown {
+    pub min_severity: Option<Severity>,
+    pub min_confidence: Option<Confidence>,
+}
+
+impl Shown {
+    pub(crate) fn shows(self, finding: &Finding) -> bool {
+        self.min_severity.is_none_or(|min| finding.severity >= min)
+            && self
+                .min_confidence
+                .is_none_or(|min| finding.confidence >= min)
+    }
 }
 
 /// What git adds to (or, for `--staged`, scans instead of) the work tree.
@@ -48,14 +70,18 @@ impl ScanPlan {
         } else {
             GitInput::None
         };
-        let roots = if git == GitInput::Staged {
-            args.paths.clone()
+        let (roots, missing) = if git == GitInput::Staged {
+            (args.paths.clone(), Vec::new())
         } else {
-            let roots = present_roots(&args.paths);
+            let (roots, missing) = split_missing(present_roots(&args.paths))?;
             check_roots(&roots)?;
-            roots
+            (roots, missing)
         };
-        let config = load_config(&args.rule_sources)?;
+        let mut config = load_config(&args.rule_sources, &roots)?;
+        config.rules.selection = crate::rules::Selection {
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+        };
         let rules = load_rules(&args.rule_sources, &config, true, false)?;
         let globs: Vec<String> = args
             .exclude
@@ -63,17 +89,26 @@ impl ScanPlan {
             .chain(&config.exclude)
             .cloned()
             .collect();
-        let excludes = excludes(&globs).map_err(|e| {
+        let bad_glob = |e: globset::Error| {
             miette!(
                 "bad --exclude glob: {}",
                 crate::model::InputText::foreign(&e)
             )
-        })?;
+        };
+        let default_excludes = !args.no_default_excludes;
         Ok(Self {
             roots,
+            missing,
             walk: WalkOptions {
-                excludes,
+                excludes: excludes(&globs).map_err(bad_glob)?,
+                default_excludes,
+                respect_gitignore: args.respect_gitignore,
                 follow_symlinks: args.follow_symlinks,
+            },
+            history_excludes: history_excludes(&globs, default_excludes).map_err(bad_glob)?,
+            shown: Shown {
+                min_severity: args.min_severity,
+                min_confidence: args.min_confidence,
             },
             rules,
             options: Options {
@@ -104,11 +139,86 @@ fn fail_on(fail_on: FailOn) -> Option<Severity> {
     }
 }
 
-pub(crate) fn load_config(sources: &RuleSourceArgs) -> miette::Result<Config> {
+/// `--config`, else the `nhiscan.yaml` found for the roots (see [`discover_config`]).
+pub(crate) fn load_config(sources: &RuleSourceArgs, roots: &[PathBuf]) -> miette::Result<Config> {
     Ok(match &sources.config {
         Some(path) => Config::load(path, true)?,
-        None => Config::load(Path::new(DEFAULT_CONFIG), false)?,
+        None => match discover_config(roots)? {
+            Some(path) => Config::load(&path, true)?,
+            None => Config::default(),
+        },
     })
+}
+
+/// The `nhiscan.yaml` for `roots`: the nearest one from each root's directory (a file
+/// root's parent) up to the repository root (the directory holding `.git`); outside a
+/// repository, only the root's own directory is looked in, so that a file planted in a
+/// shared parent (`/tmp`) is never read. Roots for which none is found (and `-`) take the
+/// others'; two roots with different files are a usage error. When no root has one, the
+/// working directory is searched the same way.
+pub(crate) fn discover_config(roots: &[PathBuf]) -> miette::Result<Option<PathBuf>> {
+    let mut found: Option<(PathBuf, &Path)> = None;
+    for root in roots.iter().filter(|r| r.as_os_str() != "-") {
+        let Some(path) = config_near(root) else {
+            continue;
+        };
+        match &found {
+            Some((first, first_root)) if !same_file(first, &path) => {
+                return Err(miette!(
+                    help = "pass --config FILE, or scan the roots in separate runs",
+                    "the roots have different configurations: {} (for {}) and {} (for {})",
+                    display_path(first),
+                    display_path(first_root),
+                    display_path(&path),
+                    display_path(root),
+                ));
+            }
+            Some(_) => {}
+            None => found = Some((path, root)),
+        }
+    }
+    Ok(found
+        .map(|(path, _)| path)
+        .or_else(|| config_near(Path::new("."))))
+}
+
+fn config_near(root: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(root).ok()?;
+    let start = if start.is_dir() {
+        start
+    } else {
+        start.parent()?.to_path_buf()
+    };
+    let repository = start
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .unwrap_or(&start);
+    for dir in start.ancestors() {
+        let candidate = dir.join(DEFAULT_CONFIG);
+        if candidate.is_file() {
+            return Some(relative_to_cwd(candidate));
+        }
+        if dir == repository {
+            break;
+        }
+    }
+    None
+}
+
+/// `path` relative to the working directory when it is below it (as diagnostics show it).
+fn relative_to_cwd(path: PathBuf) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| std::fs::canonicalize(cwd).ok())
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or(path)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 /// Loads the rules: the built-ins (when `builtins`, self-tested only when `test_builtins`)
@@ -161,6 +271,31 @@ fn present_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
         })
         .cloned()
         .collect()
+}
+
+/// The roots that exist, and an input error (`not found`) for each that does not; when
+/// none exists, a usage error: a scan of nothing is never reported as clean.
+fn split_missing(roots: Vec<PathBuf>) -> miette::Result<(Vec<PathBuf>, Vec<InputError>)> {
+    let exists = |p: &PathBuf| p.as_os_str() == "-" || std::fs::symlink_metadata(p).is_ok();
+    let (present, absent): (Vec<PathBuf>, Vec<PathBuf>) = roots.into_iter().partition(exists);
+    if present.is_empty() && !absent.is_empty() {
+        let names: Vec<String> = absent.iter().map(|p| display_path(p)).collect();
+        return Err(miette!(
+            help = "check the paths; a path deleted from a git repository is skipped",
+            "cannot scan {}: {}",
+            names.join(", "),
+            if names.len() == 1 {
+                "it does not exist"
+            } else {
+                "none of them exists"
+            }
+        ));
+    }
+    let missing = absent
+        .iter()
+        .map(|p| InputError::new(display_path(p), InputErrorKind::Io, "not found"))
+        .collect();
+    Ok((present, missing))
 }
 
 /// A root that does not exist or cannot be read is a usage error: a scan that could not

@@ -15,7 +15,7 @@ use crate::rules::RuleSet;
 pub(super) fn run(command: RulesCommand) -> miette::Result<u8> {
     match command {
         RulesCommand::List { format, sources } => {
-            let rules = load_rules(&sources, &load_config(&sources)?, true, false)?;
+            let rules = load_rules(&sources, &load_config(&sources, &[])?, true, false)?;
             emit(None, false, |out| match format {
                 ListFormat::Json => {
                     let infos: Vec<RuleInfo<'_>> =
@@ -32,7 +32,7 @@ pub(super) fn run(command: RulesCommand) -> miette::Result<u8> {
             markdown,
             sources,
         } => {
-            let rules = load_rules(&sources, &load_config(&sources)?, true, false)?;
+            let rules = load_rules(&sources, &load_config(&sources, &[])?, true, false)?;
             let rule = rules.get(&code).ok_or_else(|| {
                 miette!(
                     help = "`nhiscan rules list` shows the codes",

@@ -1,10 +1,13 @@
 //! Enumerates the files under the roots as blobs: sorted (so output never depends on
-//! thread timing), `.git/` internals skipped, `--exclude` globs applied, symlinks followed
-//! only on request (with loop detection). A root that is a FIFO or a device (`<(cmd)`,
-//! `/dev/stdin`) is one blob read as a stream; `-` is standard input. Reading is the
-//! extract stage's job.
+//! thread timing), `.git/` internals skipped, `--exclude` globs and the default excludes
+//! (dependency and cache directories) applied below each root, `.gitignore` honoured on
+//! request, symlinks followed only on request (with loop detection). A root that is a FIFO
+//! or a device (`<(cmd)`, `/dev/stdin`) is one blob read as a stream; `-` is standard input.
+//! A root itself is never excluded. Reading is the extract stage's job.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
@@ -14,19 +17,66 @@ use crate::model::{InputError, InputErrorKind};
 #[derive(Debug, Clone)]
 pub struct WalkOptions {
     pub excludes: GlobSet,
+    /// Skip the directories named in [`DEFAULT_EXCLUDED_DIRS`] below a root.
+    pub default_excludes: bool,
+    /// Honour `.gitignore`, `.ignore` and `.git/info/exclude` (ripgrep's rules).
+    pub respect_gitignore: bool,
     pub follow_symlinks: bool,
 }
 
-/// Builds the exclusion set; a bad glob is a usage error.
+/// Directories skipped below a root unless `--no-default-excludes`: downloaded dependencies
+/// and caches, rebuilt from files that are scanned anyway (lock files, manifests, sources).
+/// Not `vendor/` (often committed, and shipped: a key there is as exposed as one in `src/`),
+/// `dist/` or `build/` (bundles inline keys at build time; `build/` holds CI and packaging
+/// config in many layouts), nor `.terraform/` (may hold state with credentials).
+pub const DEFAULT_EXCLUDED_DIRS: &[&str] = &[
+    ".mypy_cache",
+    ".nox",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tox",
+    ".venv",
+    "__pycache__",
+    "bower_components",
+    "node_modules",
+    "target",
+];
+
+/// Builds the exclusion set; a bad glob is a usage error. A leading `./` is dropped (globs
+/// are matched against paths without one); a glob without `/` matches a name at any depth.
 pub fn excludes(globs: &[String]) -> Result<GlobSet, globset::Error> {
     let mut builder = GlobSetBuilder::new();
     for glob in globs {
+        let mut glob = glob.as_str();
+        while let Some(rest) = glob.strip_prefix("./") {
+            glob = rest;
+        }
         builder.add(Glob::new(glob)?);
         if !glob.contains('/') {
             builder.add(Glob::new(&format!("**/{glob}"))?);
         }
     }
     builder.build()
+}
+
+/// The exclusion set for paths in git history (files, not directories, relative to the
+/// repository): `globs`, and the default excluded directories when `default_excludes`.
+pub fn history_excludes(
+    globs: &[String],
+    default_excludes: bool,
+) -> Result<GlobSet, globset::Error> {
+    let mut all = globs.to_vec();
+    for glob in globs.iter().filter(|g| !g.contains('/')) {
+        all.push(format!("**/{glob}/**"));
+    }
+    if default_excludes {
+        all.extend(DEFAULT_EXCLUDED_DIRS.iter().map(|d| format!("**/{d}/**")));
+    }
+    excludes(&all)
+}
+
+fn is_default_excluded_dir(name: &OsStr) -> bool {
+    DEFAULT_EXCLUDED_DIRS.iter().any(|d| name == *d)
 }
 
 /// A path as reports show it, without a leading `./`. On Unix a file name is bytes: a
@@ -80,52 +130,105 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> (Vec<Blob>, Vec<InputEr
             files.push(Blob::stdin());
             continue;
         }
-        let walker = walkdir::WalkDir::new(root)
-            .follow_links(options.follow_symlinks)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|entry| {
-                if entry.depth() == 0 {
-                    return true;
-                }
-                let is_git = entry.file_type().is_dir() && entry.file_name() == ".git";
-                let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
-                !is_git
-                    && !options.excludes.is_match(relative)
-                    && !options.excludes.is_match(display_path(entry.path()))
-            });
-        for entry in walker {
+        for entry in walker(root, options) {
             match entry {
-                Ok(entry)
-                    if entry.file_type().is_file()
-                        || (entry.depth() == 0 && !entry.file_type().is_dir()) =>
-                {
-                    let display = display_path(entry.path());
-                    files.push(Blob::file(entry.into_path(), display));
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    let path = e.path().map_or_else(|| display_path(root), display_path);
-                    let (kind, reason) = match e.loop_ancestor() {
-                        Some(ancestor) => (
-                            InputErrorKind::Walk,
-                            format!(
-                                "symbolic link loop back to {}; not followed",
-                                display_path(ancestor)
-                            ),
-                        ),
-                        None => (
-                            InputErrorKind::Io,
-                            e.io_error()
-                                .map_or_else(|| e.to_string(), ToString::to_string),
-                        ),
+                Ok(entry) => {
+                    let Some(file_type) = entry.file_type() else {
+                        continue;
                     };
-                    errors.push(InputError::new(path, kind, reason));
+                    if let Some(e) = entry.error() {
+                        errors.push(walk_error(entry.path(), e));
+                    }
+                    if file_type.is_file() || (entry.depth() == 0 && !file_type.is_dir()) {
+                        let display = display_path(entry.path());
+                        files.push(Blob::file(entry.into_path(), display));
+                    }
                 }
+                Err(e) => errors.push(walk_error(root, &e)),
             }
         }
     }
     (files, errors)
+}
+
+/// The walk of one root: ripgrep's walker with its ignore-file filters on only for
+/// `--respect-gitignore` (and then never the user's global excludes file, so that a scan
+/// does not depend on the machine's git configuration). Hidden files are always walked:
+/// `.env` is where secrets live.
+fn walker(root: &Path, options: &WalkOptions) -> ignore::Walk {
+    let excludes = Arc::new(options.excludes.clone());
+    let default_excludes = options.default_excludes;
+    let base = root.to_path_buf();
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .standard_filters(false)
+        .hidden(false)
+        .parents(options.respect_gitignore)
+        .ignore(options.respect_gitignore)
+        .git_ignore(options.respect_gitignore)
+        .git_exclude(options.respect_gitignore)
+        .git_global(false)
+        .follow_links(options.follow_symlinks)
+        .sort_by_file_name(Ord::cmp)
+        .filter_entry(move |entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if is_dir
+                && (entry.file_name() == ".git"
+                    || (default_excludes && is_default_excluded_dir(entry.file_name())))
+            {
+                return false;
+            }
+            let relative = entry.path().strip_prefix(&base).unwrap_or(entry.path());
+            !excludes.is_match(relative) && !excludes.is_match(display_path(entry.path()))
+        });
+    builder.build()
+}
+
+/// A walk error as an input error: a symbolic link loop (kind `walk`), or what the
+/// operating system said (kind `io`), at the deepest path the error names.
+fn walk_error(root: &Path, error: &ignore::Error) -> InputError {
+    let mut path = root.to_path_buf();
+    let mut error = error;
+    loop {
+        match error {
+            ignore::Error::WithPath { path: at, err } => {
+                path.clone_from(at);
+                error = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                error = err;
+            }
+            ignore::Error::Partial(errs) if errs.len() == 1 => error = &errs[0],
+            _ => break,
+        }
+    }
+    let (kind, reason) = match error {
+        ignore::Error::Loop { ancestor, child } => {
+            path.clone_from(child);
+            (
+                InputErrorKind::Walk,
+                format!(
+                    "symbolic link loop back to {}; not followed",
+                    display_path(ancestor)
+                ),
+            )
+        }
+        ignore::Error::Io(e) => {
+            let walkdir_io = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<walkdir::Error>())
+                .and_then(walkdir::Error::io_error);
+            (
+                InputErrorKind::Io,
+                walkdir_io.map_or_else(|| e.to_string(), ToString::to_string),
+            )
+        }
+        other => (
+            InputErrorKind::Walk,
+            crate::model::InputText::foreign(other).to_string(),
+        ),
+    };
+    InputError::new(display_path(&path), kind, reason)
 }
 
 #[cfg(all(test, unix))]

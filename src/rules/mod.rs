@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 pub use crate::diag::{LoadError, Problem};
 pub use docs::docs;
 pub use load::{BUILTIN_POLICY_VERSION, Builtin, RuleSources, load};
-pub use overrides::{ParamOverride, RuleOverride, RuleOverrides};
+pub use overrides::{ParamOverride, RuleOverride, RuleOverrides, Selection};
 
 use crate::model::{
     Confidence, KeyKind, SecretFacts, Severity, Subject, ViolatedCondition, sha256_hex,

@@ -11,10 +11,115 @@ use super::{Rule, compile};
 use crate::diag::{Problem, Site, SourceFile};
 use crate::model::{InputText, Severity};
 
-/// Changes to rules, in the order they were written.
+/// Changes to rules, in the order they were written, then the command line's selection.
 #[derive(Debug, Clone, Default)]
 pub struct RuleOverrides {
     pub entries: Vec<RuleOverride>,
+    pub selection: Selection,
+}
+
+/// `--select` / `--ignore`: codes, prefixes (`GHA`) or globs (`SEC*`, `GHA0??`), matched
+/// case-insensitively against rule codes. Applied after the config's `enabled`:
+/// - with `--select`, a rule that matches none of its patterns does not run;
+/// - a rule matching `--ignore` does not run, unless `--select` names its exact code and
+///   `--ignore` only matches it by prefix or glob (the more specific wins, as in ruff);
+/// - a rule the config (or its file) disabled runs again only when `--select` names its
+///   exact code; a prefix or glob selects among the enabled rules.
+///
+/// A pattern that matches no rule is an error (a typo must not silently run nothing).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+/// One `--select` / `--ignore` pattern, compiled.
+struct CodePattern {
+    text: String,
+    exact: bool,
+    glob: globset::GlobMatcher,
+}
+
+impl CodePattern {
+    fn new(text: &str) -> Result<Self, String> {
+        let upper = text.trim().to_ascii_uppercase();
+        let valid = !upper.is_empty()
+            && upper.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '*' | '?' | '[' | ']' | '!' | '-')
+            });
+        if !valid {
+            return Err(format!("`{text}` is not a rule code, prefix or glob"));
+        }
+        let is_glob = upper.contains(['*', '?', '[']);
+        let exact = !is_glob && super::validate::is_code(&upper);
+        let pattern = if is_glob || exact {
+            upper.clone()
+        } else {
+            format!("{upper}*")
+        };
+        let glob = globset::Glob::new(&pattern)
+            .map_err(|e| format!("`{text}` is not a valid glob: {}", e.kind()))?
+            .compile_matcher();
+        Ok(Self {
+            text: upper,
+            exact,
+            glob,
+        })
+    }
+
+    fn matches(&self, code: &str) -> bool {
+        self.glob.is_match(code)
+    }
+}
+
+fn compile_patterns(
+    flag: &str,
+    texts: &[String],
+    rules: &BTreeMap<String, Rule>,
+    problems: &mut Vec<Problem>,
+) -> Vec<CodePattern> {
+    let file = SourceFile::new(flag.to_owned(), String::new());
+    let mut patterns = Vec::new();
+    for text in texts {
+        match CodePattern::new(text) {
+            Ok(pattern) if rules.keys().any(|code| pattern.matches(code)) => patterns.push(pattern),
+            Ok(pattern) => problems.push(file.at(
+                &[],
+                false,
+                format!("{} matches no rule", pattern.text),
+                "",
+                Some("`nhiscan rules list` shows the codes".into()),
+            )),
+            Err(message) => problems.push(file.at(&[], false, message, "", None)),
+        }
+    }
+    patterns
+}
+
+fn apply_selection(
+    rules: &mut BTreeMap<String, Rule>,
+    selection: &Selection,
+    problems: &mut Vec<Problem>,
+) {
+    let select = compile_patterns("--select", &selection.select, rules, problems);
+    let ignore = compile_patterns("--ignore", &selection.ignore, rules, problems);
+    if select.is_empty() && ignore.is_empty() {
+        return;
+    }
+    let restrict = !selection.select.is_empty();
+    for (code, rule) in rules.iter_mut() {
+        let named = |patterns: &[CodePattern]| patterns.iter().any(|p| p.exact && p.matches(code));
+        let matched = |patterns: &[CodePattern]| patterns.iter().any(|p| p.matches(code));
+        rule.enabled = if named(&ignore) {
+            false
+        } else if named(&select) {
+            true
+        } else if matched(&ignore) || (restrict && !matched(&select)) {
+            false
+        } else {
+            rule.enabled
+        };
+    }
 }
 
 /// A change to one rule.
@@ -96,6 +201,7 @@ pub(super) fn apply(
             *rule = recompiled;
         }
     }
+    apply_selection(rules, &overrides.selection, problems);
 }
 
 /// The same rule with other parameter values (a config override).

@@ -20,6 +20,11 @@ static FRAMEWORK: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid")
 });
 
+/// Whether `text` has the form of a rule code (`AWS001`).
+pub(super) fn is_code(text: &str) -> bool {
+    CODE.is_match(text)
+}
+
 /// Pushes a problem for every metadata field of `raw` that is malformed or missing.
 pub(super) fn metadata(raw: &RawRule, file: &SourceFile, problems: &mut Vec<Problem>) {
     let at = |key: &str, message: String, help: Option<String>| {

@@ -7,6 +7,7 @@
 
 mod bad_input;
 mod catalog;
+mod choosing;
 mod ci;
 mod ci_platforms;
 mod cli;

@@ -1,8 +1,10 @@
 //! `sarif`: SARIF 2.1.0 as GitHub code scanning accepts it: one run, every loaded rule as a
 //! `reportingDescriptor` (with `security-severity`), one result per unsuppressed finding with
-//! a relative URI under `%SRCROOT%` and `partialFingerprints`, and every input error as a
-//! tool execution notification. Typed structs keep the shape checked by the compiler; the
-//! integration tests validate the output against the OASIS schema.
+//! a URI relative to the repository's top under `%SRCROOT%` (given in `originalUriBaseIds`,
+//! beside the invocation's `workingDirectory`) and `partialFingerprints`, an
+//! `automationDetails.id` naming the category, at most `MAX_RESULTS` results, and every
+//! input error as a tool execution notification. Typed structs keep the shape checked by
+//! the compiler; the integration tests validate the output against the OASIS schema.
 //!
 //! Decisions (also in `docs/report-formats.md`):
 //! - Suppressed findings are left out: code scanning would show them as open alerts, and
@@ -576,6 +578,7 @@ struct Invocation<'a> {
 struct Notification<'a> {
     level: Level,
     message: Text<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<SarifLocation<'a>>,
     properties: NotificationProperties<'a>,
 }

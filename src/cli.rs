@@ -15,7 +15,7 @@ use crate::report::Format;
     long_about = "nhiscan walks source trees and exported IAM data, finds the non-human identities in \
 them (access keys, tokens, private keys, certificates, service accounts), and checks each against \
 YAML rules. Every finding names the condition that failed, with the actual value beside the limit.",
-    after_help = "Examples:\n  nhiscan scan .\n  nhiscan scan fixtures/demo --format json --now 2026-11-23T00:00:00Z\n  nhiscan rules list\n  nhiscan rules show AWS001\n\nExit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage, rule or config error."
+    after_help = "Examples:\n  nhiscan scan .\n  nhiscan scan fixtures/demo --format json --now 2026-11-23T00:00:00Z\n  nhiscan rules list\n  nhiscan rules show AWS001\n\nExit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage, rule or config error (or, with --fail-on-error, an input that could not be read)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -26,7 +26,7 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories for NHIs and judge them against the rules.
     #[command(
-        after_help = "Examples:\n  nhiscan scan                          scan the current directory\n  nhiscan scan src/ audit/report.csv    scan several roots\n  nhiscan scan . --format sarif --output nhiscan.sarif\n  nhiscan scan . --fail-on high --exclude 'vendor/**'\n  nhiscan scan . --rules my-rules/ --config ci/nhiscan.yaml --now 2026-11-23T00:00:00Z\n  nhiscan scan --git-history .           the work tree and every commit of every ref\n  nhiscan scan --staged                 what the next commit would add (pre-commit)"
+        after_help = "Examples:\n  nhiscan scan                          scan the current directory\n  nhiscan scan src/ audit/report.csv    scan several roots\n  nhiscan scan . --format sarif --output nhiscan.sarif\n  nhiscan scan . -o sarif:nhiscan.sarif -o json:nhiscan.json   two reports; the table goes to stderr\n  nhiscan scan . -o github:- -o markdown:summary.md           annotations on stdout, a job summary\n  nhiscan scan . --fail-on-error -o junit:nhiscan.xml          an unreadable input fails the build (exit 2)\n  nhiscan scan . --fail-on high --exclude 'vendor/**'\n  nhiscan scan . --rules my-rules/ --config ci/nhiscan.yaml --now 2026-11-23T00:00:00Z\n  nhiscan scan --git-history .           the work tree and every commit of every ref\n  nhiscan scan --staged                 what the next commit would add (pre-commit)"
     )]
     Scan(ScanArgs),
     /// List, document and self-test the rules.
@@ -60,12 +60,22 @@ pub struct ScanArgs {
     /// Files or directories to scan.
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Output format [default: table]
+    /// Output format: of standard output, and of each --output given without a FORMAT: [default: table]
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Write a report to PATH (`-`: standard output), in FORMAT (else --format's). Repeatable:
+    /// `-o sarif:r.sarif -o json:r.json`. With --output, the table (the summary line alone with
+    /// --quiet) goes to standard error, so a CI log still shows what was found.
+    #[arg(long, short = 'o', value_name = "[FORMAT:]PATH", value_parser = parse_output)]
+    pub output: Vec<OutputArg>,
+    /// SARIF `automationDetails.id` becomes `nhiscan/CATEGORY/`, so that code scanning keeps
+    /// the alerts of several nhiscan runs on one repository apart [default: `nhiscan/`]
+    #[arg(long, value_name = "CATEGORY", value_parser = parse_category)]
+    pub sarif_category: Option<String>,
+    /// Exit 2 (after writing the report) when an input could not be read or parsed: an
+    /// incomplete scan never passes as a clean one.
+    #[arg(long, visible_alias = "strict")]
+    pub fail_on_error: bool,
     #[command(flatten)]
     pub rule_sources: RuleSourceArgs,
     /// Exit 1 when a finding has this severity or higher.
@@ -122,6 +132,52 @@ pub struct ScanArgs {
     /// PATH), for pre-commit hooks; a deleted PATH is skipped.
     #[arg(long)]
     pub staged: bool,
+}
+
+/// One `--output`: a format (else `--format`'s) and a path (`-` is standard output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputArg {
+    pub format: Option<Format>,
+    pub path: PathBuf,
+}
+
+impl OutputArg {
+    pub fn is_stdout(&self) -> bool {
+        self.path.as_os_str() == "-"
+    }
+}
+
+/// `FORMAT:PATH` when the text before the first `:` is a format's name, else `PATH` (so a
+/// file literally named `json:x` is written `./json:x`).
+pub fn parse_output(text: &str) -> Result<OutputArg, String> {
+    if let Some((name, path)) = text.split_once(':')
+        && let Ok(format) = Format::from_str(name, false)
+    {
+        if path.is_empty() {
+            return Err(format!("`{text}` names no path after `{name}:`"));
+        }
+        return Ok(OutputArg {
+            format: Some(format),
+            path: PathBuf::from(path),
+        });
+    }
+    if text.is_empty() {
+        return Err("an empty path".to_owned());
+    }
+    Ok(OutputArg {
+        format: None,
+        path: PathBuf::from(text),
+    })
+}
+
+/// A SARIF category: printable, without spaces (GitHub shows it and matches analyses by it).
+pub fn parse_category(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(
+            "a category is a non-empty word without spaces (`secrets`, `iam/prod`)".to_owned(),
+        );
+    }
+    Ok(text.trim_matches('/').to_owned())
 }
 
 #[derive(Debug, Subcommand)]
@@ -195,5 +251,26 @@ mod tests {
         assert_eq!(parse_size("10M"), Ok(10_000_000));
         assert_eq!(parse_size("4096"), Ok(4096));
         assert!(parse_size("12 parsecs").is_err());
+    }
+
+    #[test]
+    fn outputs_are_format_colon_path_or_a_path() {
+        let sarif = parse_output("sarif:out/r.sarif").unwrap();
+        assert_eq!(sarif.format, Some(Format::Sarif));
+        assert_eq!(sarif.path, PathBuf::from("out/r.sarif"));
+        let plain = parse_output("r.json").unwrap();
+        assert_eq!((plain.format, plain.path), (None, PathBuf::from("r.json")));
+        let stdout = parse_output("markdown:-").unwrap();
+        assert!(stdout.is_stdout());
+        assert_eq!(stdout.format, Some(Format::Markdown));
+        let odd = parse_output("notaformat:x").unwrap();
+        assert_eq!(
+            (odd.format, odd.path),
+            (None, PathBuf::from("notaformat:x"))
+        );
+        let escaped = parse_output("./json:x").unwrap();
+        assert_eq!(escaped.format, None);
+        assert!(parse_output("json:").is_err());
+        assert!(parse_output("").is_err());
     }
 }

@@ -1,6 +1,7 @@
 //! The commands: a scan (plan, run the pipeline, render, exit code) and the rules commands.
 //! Returns the exit code; only `main` turns it into the process's.
 
+mod locate;
 mod output;
 mod plan;
 mod rules_cmd;
@@ -10,10 +11,11 @@ use std::io::{self, BufWriter, Write};
 use miette::{IntoDiagnostic, WrapErr};
 use time::OffsetDateTime;
 
-use crate::cli::{Cli, Command, ScanArgs};
+use crate::cli::{Cli, Command, OutputArg, ScanArgs};
 use crate::inputs::git;
 use crate::model::time::format_time;
 use crate::pipeline::ScanResult;
+use crate::report::Format;
 use crate::report::v1::{Context, Report};
 use plan::GitInput;
 
@@ -21,6 +23,8 @@ use plan::GitInput;
 pub const EXIT_CLEAN: u8 = 0;
 /// Exit code: findings at or above `--fail-on`.
 pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: the scan could not run, or (`--fail-on-error`) an input could not be read.
+pub const EXIT_ERROR: u8 = 2;
 
 pub fn run(cli: Cli) -> miette::Result<u8> {
     match cli.command {
@@ -31,11 +35,7 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
 
 fn scan(args: &ScanArgs) -> miette::Result<u8> {
     let started = OffsetDateTime::now_utc();
-    let output = args
-        .output
-        .as_deref()
-        .map(output::PendingOutput::create)
-        .transpose()?;
+    let outputs = open_outputs(args)?;
     let plan = plan::ScanPlan::new(args)?;
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(requested) = plan.jobs {
@@ -64,15 +64,136 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
     } else {
         EXIT_CLEAN
     };
-    let format = args.format;
-    let written = emit(output, args.quiet, |out| {
-        crate::report::write(&report, format, out)
-    })?;
+    let settings = crate::report::Settings {
+        locator: locate::locator(&plan.roots),
+        sarif_category: args.sarif_category.clone(),
+    };
+    let human_on_stderr = outputs.human_on_stderr;
+    let sarif = outputs.list.iter().any(|o| o.format == Format::Sarif);
+    let mut written = Written::All;
+    for output in outputs.list {
+        let format = output.format;
+        let done = emit(output.target, |out| {
+            crate::report::write(&report, format, &settings, out)
+        })?;
+        if done == Written::PipeClosed {
+            written = Written::PipeClosed;
+        }
+    }
+    let mut stderr = io::stderr().lock();
+    if human_on_stderr {
+        let _stderr_is_best_effort = if args.quiet {
+            crate::report::write_summary(&report, &mut stderr)
+        } else {
+            crate::report::write(&report, Format::Table, &settings, &mut stderr)
+        };
+    }
+    let left_out = crate::report::sarif_left_out(&report);
+    if sarif && left_out > 0 {
+        let _stderr_is_best_effort = writeln!(
+            stderr,
+            "warning: the SARIF report lists the {} most severe findings and leaves {left_out} out: \
+             GitHub code scanning rejects more than {} results per run",
+            crate::report::SARIF_MAX_RESULTS,
+            crate::report::SARIF_MAX_RESULTS
+        );
+    }
+    if args.fail_on_error && !report.errors.is_empty() {
+        let n = report.errors.len();
+        let _stderr_is_best_effort = writeln!(
+            stderr,
+            "error: {n} input{} could not be read or parsed (listed under errors in the report); \
+             --fail-on-error makes that exit {EXIT_ERROR}",
+            if n == 1 { "" } else { "s" }
+        );
+        return Ok(EXIT_ERROR);
+    }
     Ok(if written == Written::PipeClosed {
         EXIT_CLEAN
     } else {
         code
     })
+}
+
+/// The reports to write, each opened before the scan.
+struct Outputs {
+    list: Vec<Output>,
+    /// Whether the table (or, with `--quiet`, the summary line) goes to standard error:
+    /// with `--output`, unless a table already goes to standard output.
+    human_on_stderr: bool,
+}
+
+struct Output {
+    format: Format,
+    target: Target,
+}
+
+enum Target {
+    Stdout,
+    File(output::PendingOutput),
+}
+
+/// `--output` as reports to write: each file opened now (a bad path fails before the scan,
+/// exit 2), at most one to standard output, no file twice. Without `--output`, `--format`
+/// to standard output (nothing with `--quiet`).
+fn open_outputs(args: &ScanArgs) -> miette::Result<Outputs> {
+    if args.output.is_empty() {
+        let list = if args.quiet {
+            Vec::new()
+        } else {
+            vec![Output {
+                format: args.format,
+                target: Target::Stdout,
+            }]
+        };
+        return Ok(Outputs {
+            list,
+            human_on_stderr: false,
+        });
+    }
+    let mut seen: Vec<&OutputArg> = Vec::new();
+    for arg in &args.output {
+        if let Some(before) = seen.iter().find(|s| s.path == arg.path) {
+            let what = if arg.is_stdout() {
+                "standard output".to_owned()
+            } else {
+                arg.path.display().to_string()
+            };
+            return Err(miette::miette!(
+                help = "give each report its own path; `-` (standard output) takes one",
+                "--output names {what} twice ({} and {})",
+                format_name(before.format.unwrap_or(args.format)),
+                format_name(arg.format.unwrap_or(args.format))
+            ));
+        }
+        seen.push(arg);
+    }
+    let mut list = Vec::with_capacity(args.output.len());
+    for arg in &args.output {
+        let target = if arg.is_stdout() {
+            Target::Stdout
+        } else {
+            Target::File(output::PendingOutput::create(&arg.path)?)
+        };
+        list.push(Output {
+            format: arg.format.unwrap_or(args.format),
+            target,
+        });
+    }
+    let table_on_stdout = list
+        .iter()
+        .any(|o| o.format == Format::Table && matches!(o.target, Target::Stdout));
+    Ok(Outputs {
+        list,
+        human_on_stderr: !table_on_stdout,
+    })
+}
+
+fn format_name(format: Format) -> String {
+    use clap::ValueEnum as _;
+    format
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_owned())
 }
 
 /// Most worker threads `--jobs` may ask for, whatever the machine.
@@ -134,17 +255,15 @@ enum Written {
     PipeClosed,
 }
 
-/// Writes to `--output` (opened before the scan) or standard output; a closed pipe
+/// Writes to a file (opened before the scan) or standard output; a closed pipe
 /// (`nhiscan … | head`) ends the output quietly.
 fn emit(
-    output: Option<output::PendingOutput>,
-    quiet: bool,
+    target: Target,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> miette::Result<Written> {
-    let result = match output {
-        Some(pending) => pending.commit(write),
-        None if quiet => Ok(()),
-        None => {
+    let result = match target {
+        Target::File(pending) => pending.commit(write),
+        Target::Stdout => {
             let mut out = BufWriter::new(io::stdout().lock());
             write(&mut out).and_then(|()| out.flush())
         }

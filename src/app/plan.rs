@@ -248,7 +248,11 @@ pub(crate) fn load_rules(
 
 fn parse_now(text: Option<&str>) -> miette::Result<OffsetDateTime> {
     match text {
-        None => Ok(OffsetDateTime::now_utc()),
+        // Whole seconds: `now` is quoted in reports, which should not change with the
+        // nanosecond a run started.
+        None => Ok(OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or_else(|_| OffsetDateTime::now_utc())),
         Some(text) => OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
             miette!(
                 help = "for example 2026-11-23T00:00:00Z",

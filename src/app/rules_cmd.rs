@@ -16,7 +16,7 @@ pub(super) fn run(command: RulesCommand) -> miette::Result<u8> {
     match command {
         RulesCommand::List { format, sources } => {
             let rules = load_rules(&sources, &load_config(&sources, &[])?, true, false)?;
-            emit(None, false, |out| match format {
+            emit(super::Target::Stdout, |out| match format {
                 ListFormat::Json => {
                     let infos: Vec<RuleInfo<'_>> =
                         rules.rules().iter().map(RuleInfo::new).collect();
@@ -40,7 +40,7 @@ pub(super) fn run(command: RulesCommand) -> miette::Result<u8> {
                 )
             })?;
             let text = crate::rules::docs(rule, markdown);
-            emit(None, false, |out| out.write_all(text.as_bytes()))?;
+            emit(super::Target::Stdout, |out| out.write_all(text.as_bytes()))?;
             Ok(EXIT_CLEAN)
         }
         RulesCommand::Test { dir } => {
@@ -50,7 +50,7 @@ pub(super) fn run(command: RulesCommand) -> miette::Result<u8> {
                 config: None,
             };
             let rules = load_rules(&sources, &Config::default(), dirs.is_empty(), true)?;
-            emit(None, false, |out| {
+            emit(super::Target::Stdout, |out| {
                 for rule in rules.rules() {
                     let (positive, negative) = rule.example_counts();
                     writeln!(

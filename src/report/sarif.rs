@@ -1,8 +1,10 @@
 //! `sarif`: SARIF 2.1.0 as GitHub code scanning accepts it: one run, every loaded rule as a
 //! `reportingDescriptor` (with `security-severity`), one result per unsuppressed finding with
-//! a relative URI under `%SRCROOT%` and `partialFingerprints`, and every input error as a
-//! tool execution notification. Typed structs keep the shape checked by the compiler; the
-//! integration tests validate the output against the OASIS schema.
+//! a URI relative to the repository's top under `%SRCROOT%` (given in `originalUriBaseIds`,
+//! beside the invocation's `workingDirectory`) and `partialFingerprints`, an
+//! `automationDetails.id` naming the category, at most `MAX_RESULTS` results, and every
+//! input error as a tool execution notification. Typed structs keep the shape checked by
+//! the compiler; the integration tests validate the output against the OASIS schema.
 //!
 //! Decisions (also in `docs/report-formats.md`):
 //! - Suppressed findings are left out: code scanning would show them as open alerts, and
@@ -21,8 +23,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::Report;
+use super::paths::{Locator, RepoPath};
 use super::v1::{Finding, RuleInfo};
+use super::{Report, Settings};
 use crate::model::{
     Confidence, InHistory, InputError, InputErrorKind, Location, Severity, SubjectRef,
     ViolatedCondition,
@@ -33,24 +36,91 @@ const VERSION: &str = "2.1.0";
 const INFORMATION_URI: &str = "https://github.com/nhiscan/nhiscan";
 const SRCROOT: &str = "%SRCROOT%";
 
-pub(super) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &log(report))?;
+/// GitHub code scanning rejects a run with more results than this.
+pub const MAX_RESULTS: usize = 25_000;
+
+pub(super) fn write(
+    report: &Report<'_>,
+    settings: &Settings,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &log(report, settings))?;
     writeln!(out)
 }
 
-fn log<'a>(report: &'a Report<'_>) -> Log<'a> {
+/// How many findings the SARIF output leaves out to stay within `MAX_RESULTS`.
+pub fn left_out(report: &Report<'_>) -> usize {
+    let results = report
+        .findings
+        .iter()
+        .filter(|finding| finding.suppressed.is_none())
+        .count();
+    results.saturating_sub(MAX_RESULTS)
+}
+
+/// The `max` most severe of `items` (ties: the earlier), in their order, and how many
+/// were left out.
+fn most_severe<T>(items: Vec<T>, severity: impl Fn(&T) -> Severity, max: usize) -> (Vec<T>, usize) {
+    if items.len() <= max {
+        return (items, 0);
+    }
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(severity(&items[i])));
+    let mut keep = vec![false; items.len()];
+    for &i in order.iter().take(max) {
+        keep[i] = true;
+    }
+    let left_out = items.len() - max;
+    let kept = items
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(item, keep)| keep.then_some(item))
+        .collect();
+    (kept, left_out)
+}
+
+fn log<'a>(report: &'a Report<'_>, settings: &'a Settings) -> Log<'a> {
+    let locator = &settings.locator;
     let rules = &report.policy.rules;
     let index: HashMap<&str, usize> = rules
         .iter()
         .enumerate()
         .map(|(i, rule)| (rule.code, i))
         .collect();
-    let results = report
+    let findings: Vec<&Finding<'_>> = report
         .findings
         .iter()
         .filter(|finding| finding.suppressed.is_none())
-        .map(|finding| result(finding, index.get(finding.code).copied()))
         .collect();
+    let (findings, left_out) = most_severe(findings, |f| f.severity, MAX_RESULTS);
+    let results = findings
+        .into_iter()
+        .map(|finding| result(finding, index.get(finding.code).copied(), locator))
+        .collect();
+    let mut notifications: Vec<Notification<'_>> = report
+        .errors
+        .iter()
+        .map(|error| notification(error, locator))
+        .collect();
+    if left_out > 0 {
+        notifications.push(Notification {
+            level: Level::Warning,
+            message: Text::new(format!(
+                "{left_out} findings are not listed: GitHub code scanning accepts at most \
+                 {MAX_RESULTS} results per run; these are the {MAX_RESULTS} most severe"
+            )),
+            locations: Vec::new(),
+            properties: NotificationProperties {
+                kind: None,
+                source: None,
+                left_out: Some(left_out),
+            },
+        });
+    }
+    let category = settings
+        .sarif_category
+        .as_deref()
+        .map_or_else(|| "nhiscan/".to_owned(), |c| format!("nhiscan/{c}/"));
     Log {
         schema: SCHEMA,
         version: VERSION,
@@ -66,8 +136,13 @@ fn log<'a>(report: &'a Report<'_>) -> Log<'a> {
             },
             invocations: vec![Invocation {
                 execution_successful: true,
-                tool_execution_notifications: report.errors.iter().map(notification).collect(),
+                working_directory: locator.working_dir.as_deref().map(directory_uri),
+                tool_execution_notifications: notifications,
             }],
+            automation_details: AutomationDetails { id: category },
+            original_uri_base_ids: locator.top.as_deref().map(|top| BaseIds {
+                srcroot: directory_uri(top),
+            }),
             column_kind: "unicodeCodePoints",
             results,
             properties: RunProperties {
@@ -129,7 +204,18 @@ fn descriptor<'a>(rule: &'a RuleInfo<'_>) -> Descriptor<'a> {
     }
 }
 
-fn result<'a>(finding: &'a Finding<'_>, rule_index: Option<usize>) -> SarifResult<'a> {
+/// `file://` URI of an absolute directory, ending in `/` as SARIF requires of a base.
+fn directory_uri(path: &str) -> UriOnly {
+    UriOnly {
+        uri: format!("file://{}/", encode(path.trim_end_matches('/'), true)),
+    }
+}
+
+fn result<'a>(
+    finding: &'a Finding<'a>,
+    rule_index: Option<usize>,
+    locator: &Locator,
+) -> SarifResult<'a> {
     SarifResult {
         rule_id: finding.code,
         rule_index,
@@ -137,7 +223,7 @@ fn result<'a>(finding: &'a Finding<'_>, rule_index: Option<usize>) -> SarifResul
         message: Text::new(finding.message),
         locations: vec![SarifLocation {
             id: None,
-            physical_location: physical_location(finding.location),
+            physical_location: physical_location(finding.location, locator),
             message: None,
         }],
         related_locations: finding
@@ -146,7 +232,7 @@ fn result<'a>(finding: &'a Finding<'_>, rule_index: Option<usize>) -> SarifResul
             .enumerate()
             .map(|(i, related)| SarifLocation {
                 id: Some(i),
-                physical_location: physical_location(&related.location),
+                physical_location: physical_location(&related.location, locator),
                 message: Some(Text::new(related.label.as_str())),
             })
             .collect(),
@@ -166,7 +252,7 @@ fn result<'a>(finding: &'a Finding<'_>, rule_index: Option<usize>) -> SarifResul
     }
 }
 
-fn notification(error: &InputError) -> Notification<'_> {
+fn notification<'a>(error: &'a InputError, locator: &Locator) -> Notification<'a> {
     Notification {
         level: Level::Warning,
         message: Text::new(&error.reason),
@@ -174,20 +260,21 @@ fn notification(error: &InputError) -> Notification<'_> {
             id: None,
             message: None,
             physical_location: PhysicalLocation {
-                artifact_location: artifact_location(&error.path),
+                artifact_location: artifact_location(&error.path, locator),
                 region: None,
             },
         }],
         properties: NotificationProperties {
-            kind: error.kind,
+            kind: Some(error.kind),
             source: error.source.as_deref(),
+            left_out: None,
         },
     }
 }
 
-fn physical_location(location: &Location) -> PhysicalLocation {
+fn physical_location(location: &Location, locator: &Locator) -> PhysicalLocation {
     PhysicalLocation {
-        artifact_location: artifact_location(&location.path),
+        artifact_location: artifact_location(&location.path, locator),
         region: location.span.map(|span| Region {
             start_line: span.line,
             start_column: span.column,
@@ -198,8 +285,17 @@ fn physical_location(location: &Location) -> PhysicalLocation {
     }
 }
 
-fn artifact_location(path: &str) -> ArtifactLocation {
-    match uri(path) {
+/// A relative URI under `%SRCROOT%` for a path below the repository's top, a `file://` URI
+/// for one outside it; without a known top, the path as reported.
+fn artifact_location(path: &str, locator: &Locator) -> ArtifactLocation {
+    let uri = match locator.locate(path) {
+        RepoPath::Relative(relative) => Uri::Relative(encode(&relative, false)),
+        RepoPath::Absolute(absolute) => {
+            Uri::Absolute(format!("file://{}", encode(&absolute, true)))
+        }
+        RepoPath::Unmapped(path) => uri(&path),
+    };
+    match uri {
         Uri::Relative(uri) => ArtifactLocation {
             uri,
             uri_base_id: Some(SRCROOT),
@@ -366,9 +462,31 @@ struct Log<'a> {
 struct Run<'a> {
     tool: Tool<'a>,
     invocations: Vec<Invocation<'a>>,
+    automation_details: AutomationDetails,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<BaseIds>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
     properties: RunProperties<'a>,
+}
+
+/// `runAutomationDetails`: GitHub takes the `id` up to its last `/` as the analysis's
+/// category, so the id ends in `/` and the whole of it is the category.
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: String,
+}
+
+#[derive(Serialize)]
+struct BaseIds {
+    #[serde(rename = "%SRCROOT%")]
+    srcroot: UriOnly,
+}
+
+/// An `artifactLocation` holding an absolute URI only.
+#[derive(Serialize)]
+struct UriOnly {
+    uri: String,
 }
 
 #[derive(Serialize)]
@@ -450,6 +568,8 @@ struct RuleProperties<'a> {
 #[serde(rename_all = "camelCase")]
 struct Invocation<'a> {
     execution_successful: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    working_directory: Option<UriOnly>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tool_execution_notifications: Vec<Notification<'a>>,
 }
@@ -458,15 +578,20 @@ struct Invocation<'a> {
 struct Notification<'a> {
     level: Level,
     message: Text<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<SarifLocation<'a>>,
     properties: NotificationProperties<'a>,
 }
 
 #[derive(Serialize)]
 struct NotificationProperties<'a> {
-    kind: InputErrorKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<InputErrorKind>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<&'a str>,
+    /// For the notification that results were left out: how many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    left_out: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -630,10 +755,38 @@ mod tests {
 
     #[test]
     fn only_relative_uris_carry_the_source_root() {
-        let location = artifact_location("src/app.py");
+        let location = artifact_location("src/app.py", &Locator::default());
         assert_eq!(location.uri_base_id, Some(SRCROOT));
-        let location = artifact_location("/srv/app.py");
+        let location = artifact_location("/srv/app.py", &Locator::default());
         assert_eq!(location.uri_base_id, None);
+        let repo = Locator {
+            top: Some("/w/repo".to_owned()),
+            working_dir: Some("/w/repo/sub dir".to_owned()),
+            roots: vec![("../src".to_owned(), "/w/repo/src".to_owned())],
+        };
+        let location = artifact_location("../src/a b.py", &repo);
+        assert_eq!(location.uri, "src/a%20b.py");
+        assert_eq!(location.uri_base_id, Some(SRCROOT));
+        assert_eq!(directory_uri("/w/repo").uri, "file:///w/repo/");
+        assert_eq!(directory_uri("").uri, "file:///");
+    }
+
+    /// GitHub rejects a run over 25,000 results; the most severe are kept, in order.
+    #[test]
+    fn over_the_cap_the_most_severe_are_kept_in_order() {
+        let items = vec![
+            (1, Severity::Low),
+            (2, Severity::Critical),
+            (3, Severity::Medium),
+            (4, Severity::Critical),
+            (5, Severity::Medium),
+        ];
+        let (kept, left_out) = most_severe(items.clone(), |i| i.1, 3);
+        let ids: Vec<i32> = kept.iter().map(|i| i.0).collect();
+        assert_eq!(ids, [2, 3, 4]);
+        assert_eq!(left_out, 2);
+        let (kept, left_out) = most_severe(items, |i| i.1, 5);
+        assert_eq!((kept.len(), left_out), (5, 0));
     }
 
     #[test]

@@ -168,7 +168,7 @@ fn safe(text: &str) -> String {
     out
 }
 
-fn summary_line(report: &Report<'_>) -> String {
+pub(super) fn summary_line(report: &Report<'_>) -> String {
     let s = &report.summary;
     let counts: Vec<String> = s
         .by_severity

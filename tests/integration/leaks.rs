@@ -1,6 +1,6 @@
 //! Issue 6, item 1: no input bytes are quoted unredacted. Every planted secret goes through
 //! every error path of every adapter and of the config loader, and none of them appears
-//! whole in any output format or on standard error.
+//! whole in any output format (issue 9: the CI formats too) or on standard error.
 
 use std::path::Path;
 
@@ -105,7 +105,9 @@ fn issue6_no_planted_secret_is_quoted_by_any_adapter_in_any_format() {
     let dir = tempfile::tempdir().unwrap();
     plant_inputs(dir.path());
     let root = dir.path().to_str().unwrap();
-    for format in ["table", "json", "jsonl", "sarif"] {
+    for format in [
+        "table", "json", "jsonl", "sarif", "github", "markdown", "junit", "gitlab",
+    ] {
         let run = scan(&[root, "--format", format]);
         assert!(run.code == 0 || run.code == 1, "{run:?}");
         assert_not_quoted(&format!("--format {format}"), &run.stdout);

@@ -16,6 +16,7 @@ mod correlate;
 mod git;
 mod k8s;
 mod leaks;
+mod outputs;
 mod report;
 mod rules;
 mod sources;

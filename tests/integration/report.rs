@@ -8,7 +8,9 @@ use serde_json::Value;
 
 use crate::common::{NOW, Run, nhiscan, root, scan};
 
-const FORMATS: [&str; 4] = ["table", "json", "jsonl", "sarif"];
+const FORMATS: [&str; 8] = [
+    "table", "json", "jsonl", "sarif", "github", "markdown", "junit", "gitlab",
+];
 
 fn demo(format: &str) -> Run {
     let run = scan(&["fixtures/demo", "--format", format]);
@@ -367,7 +369,11 @@ fn sarif_uris_are_percent_encoded_and_absolute_paths_become_file_uris() {
     let uri_of = |run: Run| -> (String, Value) {
         let sarif = stdout_json(&run);
         assert_valid(&sarif_validator(), &sarif, "SARIF of an odd path");
-        let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+        let location = array(&sarif, "/runs/0/results")
+            .iter()
+            .map(|r| &r["locations"][0]["physicalLocation"])
+            .find(|l| l.to_string().contains("notify"))
+            .expect("a result in the odd path");
         let artifact = &location["artifactLocation"];
         (
             artifact["uri"].as_str().unwrap().to_owned(),
@@ -383,8 +389,10 @@ fn sarif_uris_are_percent_encoded_and_absolute_paths_become_file_uris() {
     assert_eq!(uri, "my%20keys/notify%20%231%3F.sh");
     assert_eq!(base, "%SRCROOT%");
 
+    // Issue 9: URIs are relative to the repository of the first root (the checkout); a root
+    // outside it gets absolute `file://` URIs.
     let root_arg = dir.path().to_str().unwrap();
-    let absolute = scan(&[root_arg, "--format", "sarif"]);
+    let absolute = scan(&["fixtures/demo/scripts", root_arg, "--format", "sarif"]);
     let (uri, base) = uri_of(absolute);
     assert!(uri.starts_with("file:///"), "{uri}");
     assert!(uri.ends_with("/my%20keys/notify%20%231%3F.sh"), "{uri}");
@@ -530,11 +538,23 @@ fn snapshot_demo_jsonl() {
 #[test]
 fn snapshot_demo_sarif() {
     let run = demo("sarif");
-    assert!(
-        !run.stdout.contains(&*root().to_string_lossy()),
-        "SARIF holds no absolute path of the checkout"
-    );
     let mut sarif: Value = serde_json::from_str(&run.stdout).unwrap();
+    let run0 = &mut sarif["runs"][0];
+    let checkout = format!("file://{}/", root().display());
+    assert_eq!(
+        run0["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+        checkout.as_str()
+    );
+    assert_eq!(
+        run0["invocations"][0]["workingDirectory"]["uri"],
+        checkout.as_str()
+    );
+    run0["originalUriBaseIds"]["%SRCROOT%"]["uri"] = Value::String("file://[checkout]/".into());
+    run0["invocations"][0]["workingDirectory"]["uri"] = Value::String("file://[checkout]/".into());
+    assert!(
+        !sarif.to_string().contains(&*root().to_string_lossy()),
+        "SARIF holds the checkout's absolute path only as the base and the working directory"
+    );
     let run0 = &mut sarif["runs"][0];
     let codes: Vec<Value> = array(run0, "/tool/driver/rules")
         .iter()

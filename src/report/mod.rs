@@ -1,6 +1,7 @@
-//! Reports: one document (`v1::Report`), rendered as a table, JSON, JSON Lines or SARIF.
+//! Reports: one document (`v1::Report`), rendered as a table, JSON, JSON Lines, SARIF or HTML.
 //! Reporters see the document's types, never the internal model or a rule's internals.
 
+pub mod html;
 mod json;
 mod sarif;
 mod table;
@@ -16,6 +17,8 @@ pub enum Format {
     Json,
     Jsonl,
     Sarif,
+    /// One self-contained HTML page: summary, charts, findings by file, filters.
+    Html,
 }
 
 /// Writes `report` in `format`.
@@ -25,5 +28,6 @@ pub fn write(report: &Report<'_>, format: Format, out: &mut dyn Write) -> io::Re
         Format::Json => json::write(report, out),
         Format::Jsonl => json::write_lines(report, out),
         Format::Sarif => sarif::write(report, out),
+        Format::Html => html::write(report, out),
     }
 }

@@ -324,9 +324,8 @@ struct Bar {
 }
 
 /// A horizontal bar chart as inline SVG; each bar filters the findings when clicked.
-fn bar_chart(page: &mut String, title: &str, bars: &[Bar]) {
+fn bar_chart(page: &mut String, title: &str, label_width: u64, bars: &[Bar]) {
     const WIDTH: u64 = 560;
-    const LABEL: u64 = 210;
     const ROW: u64 = 28;
     let max = bars.iter().map(|b| b.count).max().unwrap_or(0).max(1);
     let height = (bars.len() as u64).max(1) * ROW + 6;
@@ -341,16 +340,16 @@ fn bar_chart(page: &mut String, title: &str, bars: &[Bar]) {
             "<text x=\"0\" y=\"18\" class=\"muted\">no findings</text>"
         );
     }
-    let span = WIDTH - LABEL - 44;
+    let span = WIDTH - label_width - 44;
     for (i, bar) in bars.iter().enumerate() {
         let y = i as u64 * ROW + 4;
         let w = (bar.count * span).div_ceil(max);
         let _ = writeln!(
             page,
             "<g class=\"bar\" data-{}=\"{}\"><title>{}: {}</title>\
-<text x=\"0\" y=\"{}\">{}<tspan class=\"muted\" dx=\"6\">{}</tspan></text>\
-<rect class=\"f-track\" x=\"{LABEL}\" y=\"{y}\" width=\"{span}\" height=\"{}\" rx=\"3\"/>\
-<rect class=\"fill f-{}\" x=\"{LABEL}\" y=\"{y}\" width=\"{w}\" height=\"{}\" rx=\"3\"/>\
+<text x=\"0\" y=\"{}\">{}{}</text>\
+<rect class=\"f-track\" x=\"{label_width}\" y=\"{y}\" width=\"{span}\" height=\"{}\" rx=\"3\"/>\
+<rect class=\"fill f-{}\" x=\"{label_width}\" y=\"{y}\" width=\"{w}\" height=\"{}\" rx=\"3\"/>\
 <text x=\"{}\" y=\"{}\">{}</text></g>",
             bar.filter.0,
             esc(&bar.filter.1),
@@ -358,11 +357,18 @@ fn bar_chart(page: &mut String, title: &str, bars: &[Bar]) {
             bar.count,
             y + 15,
             esc(&truncate(&bar.label, 12)),
-            esc(&truncate(&bar.note, 24)),
+            if bar.note.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<tspan class=\"muted\" dx=\"6\">{}</tspan>",
+                    esc(&truncate(&bar.note, 24))
+                )
+            },
             ROW - 10,
             bar.class,
             ROW - 10,
-            LABEL + span + 8,
+            label_width + span + 8,
             y + 15,
             bar.count,
         );
@@ -412,9 +418,9 @@ fn charts(page: &mut String, r: &SavedReport) {
     page.push_str(
         "<section class=\"grid2\">\n<div class=\"panel\"><h2>Findings by severity</h2>\n",
     );
-    bar_chart(page, "findings by severity", &by_severity);
+    bar_chart(page, "findings by severity", 90, &by_severity);
     page.push_str("</div>\n<div class=\"panel\"><h2>Findings by code</h2>\n");
-    bar_chart(page, "findings by code", &by_code);
+    bar_chart(page, "findings by code", 210, &by_code);
     page.push_str("</div>\n</section>\n");
 }
 

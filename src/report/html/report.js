@@ -59,6 +59,28 @@
     });
   });
 
+  // A link can carry filters: `report.html#severity=critical,high&code=AWS001&q=deploy`.
+  function fromHash() {
+    var hash = window.location.hash.replace(/^#/, '');
+    if (hash === '') { return; }
+    hash.split('&').forEach(function (pair) {
+      var eq = pair.indexOf('=');
+      if (eq < 0) { return; }
+      var key = pair.slice(0, eq);
+      var value;
+      try { value = decodeURIComponent(pair.slice(eq + 1)); } catch (e) { return; }
+      if (key === 'severity') {
+        var wanted = value.split(',');
+        severities.forEach(function (box) { box.checked = wanted.indexOf(box.value) !== -1; });
+      } else if (key === 'code') {
+        code.value = value;
+      } else if (key === 'q') {
+        search.value = value;
+      }
+    });
+  }
+
+  fromHash();
   apply();
   doc.body.setAttribute('data-js', 'ready');
 }());

@@ -324,14 +324,14 @@ struct Bar {
 }
 
 /// A horizontal bar chart as inline SVG; each bar filters the findings when clicked.
-fn bar_chart(page: &mut String, title: &str, label_width: u64, bars: &[Bar]) {
-    const WIDTH: u64 = 560;
+/// `width` and `label_width` are in the SVG's units, which the page scales to the panel.
+fn bar_chart(page: &mut String, title: &str, (width, label_width): (u64, u64), bars: &[Bar]) {
     const ROW: u64 = 28;
     let max = bars.iter().map(|b| b.count).max().unwrap_or(0).max(1);
     let height = (bars.len() as u64).max(1) * ROW + 6;
     let _ = writeln!(
         page,
-        "<svg viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
+        "<svg viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
         esc(title)
     );
     if bars.is_empty() {
@@ -340,7 +340,7 @@ fn bar_chart(page: &mut String, title: &str, label_width: u64, bars: &[Bar]) {
             "<text x=\"0\" y=\"18\" class=\"muted\">no findings</text>"
         );
     }
-    let span = WIDTH - label_width - 44;
+    let span = width - label_width - 44;
     for (i, bar) in bars.iter().enumerate() {
         let y = i as u64 * ROW + 4;
         let w = (bar.count * span).div_ceil(max);
@@ -418,9 +418,9 @@ fn charts(page: &mut String, r: &SavedReport) {
     page.push_str(
         "<section class=\"grid2\">\n<div class=\"panel\"><h2>Findings by severity</h2>\n",
     );
-    bar_chart(page, "findings by severity", 90, &by_severity);
+    bar_chart(page, "findings by severity", (380, 80), &by_severity);
     page.push_str("</div>\n<div class=\"panel\"><h2>Findings by code</h2>\n");
-    bar_chart(page, "findings by code", 210, &by_code);
+    bar_chart(page, "findings by code", (560, 210), &by_code);
     page.push_str("</div>\n</section>\n");
 }
 

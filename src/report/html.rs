@@ -362,7 +362,7 @@ fn bar_chart(page: &mut String, title: &str, (width, label_width): (u64, u64), b
             } else {
                 format!(
                     "<tspan class=\"muted\" dx=\"6\">{}</tspan>",
-                    esc(&truncate(&bar.note, 24))
+                    esc(&truncate(&bar.note, 21))
                 )
             },
             ROW - 10,
@@ -386,6 +386,9 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
+/// Bars in the by-code chart; the rest are counted under it (the code filter lists them).
+const MAX_CODE_BARS: usize = 12;
+
 fn charts(page: &mut String, r: &SavedReport) {
     let by_severity: Vec<Bar> = SEVERITIES
         .iter()
@@ -405,8 +408,10 @@ fn charts(page: &mut String, r: &SavedReport) {
     }
     let mut codes: Vec<_> = by_code.into_iter().collect();
     codes.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(b.1.2.cmp(&a.1.2)).then(a.0.cmp(b.0)));
+    let more = codes.len().saturating_sub(MAX_CODE_BARS);
     let by_code: Vec<Bar> = codes
         .into_iter()
+        .take(MAX_CODE_BARS)
         .map(|(code, (count, rule, severity))| Bar {
             label: code.to_owned(),
             note: rule.to_owned(),
@@ -420,7 +425,14 @@ fn charts(page: &mut String, r: &SavedReport) {
     );
     bar_chart(page, "findings by severity", (380, 80), &by_severity);
     page.push_str("</div>\n<div class=\"panel\"><h2>Findings by code</h2>\n");
-    bar_chart(page, "findings by code", (560, 210), &by_code);
+    bar_chart(page, "findings by code", (560, 220), &by_code);
+    if more > 0 {
+        let _ = writeln!(
+            page,
+            "<p class=\"more\">and {more} more code{} (the code filter below lists them all)</p>",
+            if more == 1 { "" } else { "s" }
+        );
+    }
     page.push_str("</div>\n</section>\n");
 }
 

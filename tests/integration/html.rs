@@ -226,3 +226,38 @@ fn report_command_rejects_what_is_not_a_v1_report() {
         run.stderr
     );
 }
+
+/// The by-code chart draws the 12 codes with most findings and counts the others; the code
+/// filter still lists every code.
+#[test]
+fn html_code_chart_keeps_to_twelve_bars() {
+    let run = scan(&["fixtures/sources", "--format", "json"]);
+    let report = run.json();
+    let mut codes: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    assert!(codes.len() > 12, "fixtures/sources has more than 12 codes");
+    let page = scan(&["fixtures/sources", "--format", "html"]).stdout;
+    assert_eq!(
+        page.matches(r#"<g class="bar" data-filter-code="#).count(),
+        12
+    );
+    assert!(
+        page.contains(&format!(
+            "and {} more codes (the code filter below lists them all)",
+            codes.len() - 12
+        )),
+        "{page}"
+    );
+    for code in codes {
+        assert!(
+            page.contains(&format!(r#"<option value="{code}">"#)),
+            "{code}"
+        );
+    }
+}

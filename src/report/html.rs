@@ -324,6 +324,9 @@ struct Bar {
 }
 
 /// A horizontal bar chart as inline SVG; each bar filters the findings when clicked.
+/// Characters of label (code and rule name) that fit the by-code chart's label column.
+const LABEL_CHARS: usize = 31;
+
 /// `width` and `label_width` are in the SVG's units, which the page scales to the panel.
 fn bar_chart(page: &mut String, title: &str, (width, label_width): (u64, u64), bars: &[Bar]) {
     const ROW: u64 = 28;
@@ -356,13 +359,18 @@ fn bar_chart(page: &mut String, title: &str, (width, label_width): (u64, u64), b
             esc(&bar.label),
             bar.count,
             y + 15,
-            esc(&truncate(&bar.label, 12)),
+            esc(&truncate(&bar.label, LABEL_CHARS / 2)),
             if bar.note.is_empty() {
                 String::new()
             } else {
                 format!(
                     "<tspan class=\"muted\" dx=\"6\">{}</tspan>",
-                    esc(&truncate(&bar.note, 21))
+                    esc(&truncate(
+                        &bar.note,
+                        LABEL_CHARS
+                            .saturating_sub(bar.label.chars().count() + 1)
+                            .max(4)
+                    ))
                 )
             },
             ROW - 10,

@@ -32,6 +32,31 @@ pub enum Command {
     /// List, document and self-test the rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Render saved JSON reports (`scan --format json`); several give a trend over time.
+    #[command(
+        after_help = "Examples:\n  nhiscan report --format html nhiscan.json -o nhiscan.html\n  nhiscan report --format html reports/*.json -o trend.html   the latest in full, and the trend"
+    )]
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Reports written by `nhiscan scan --format json` (schema 1.x).
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = RenderFormat::Html)]
+    pub format: RenderFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Formats `nhiscan report` renders saved reports in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenderFormat {
+    /// One self-contained page; with several reports, the trend over their scan times.
+    Html,
 }
 
 #[derive(Debug, Args)]

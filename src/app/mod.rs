@@ -4,6 +4,7 @@
 mod locate;
 mod output;
 mod plan;
+mod report_cmd;
 mod rules_cmd;
 
 use std::io::{self, BufWriter, Write};
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Rules(command) => rules_cmd::run(command),
+        Command::Report(args) => report_cmd::run(&args),
     }
 }
 

@@ -1,9 +1,10 @@
-//! Reports: one document (`v1::Report`), rendered as a table, JSON, JSON Lines, SARIF, or for
-//! CI systems (GitHub workflow commands, Markdown, JUnit XML, GitLab code quality).
+//! Reports: one document (`v1::Report`), rendered as a table, JSON, JSON Lines, SARIF, HTML,
+//! or for CI systems (GitHub workflow commands, Markdown, JUnit XML, GitLab code quality).
 //! Reporters see the document's types, never the internal model or a rule's internals.
 
 mod github;
 mod gitlab;
+pub mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -32,6 +33,8 @@ pub enum Format {
     Junit,
     /// GitLab code quality JSON (`artifacts: reports: codequality`).
     Gitlab,
+    /// One self-contained HTML page: summary, charts, findings by file, filters.
+    Html,
 }
 
 /// What rendering needs beyond the document: where reported paths are on disk (for
@@ -58,6 +61,7 @@ pub fn write(
         Format::Markdown => markdown::write(report, &settings.locator, out),
         Format::Junit => junit::write(report, &settings.locator, out),
         Format::Gitlab => gitlab::write(report, &settings.locator, out),
+        Format::Html => html::write(report, out),
     }
 }
 

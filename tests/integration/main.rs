@@ -14,6 +14,7 @@ mod cli;
 mod common;
 mod correlate;
 mod git;
+mod html;
 mod k8s;
 mod leaks;
 mod outputs;

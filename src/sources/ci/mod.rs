@@ -8,6 +8,7 @@
 pub(crate) mod azure;
 pub(crate) mod bitbucket;
 pub(crate) mod circleci;
+pub(crate) mod dependabot;
 pub(crate) mod github;
 pub(crate) mod gitlab;
 pub(crate) mod jenkins;

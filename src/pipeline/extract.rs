@@ -253,7 +253,7 @@ fn place_in_ci(subjects: &mut [Subject], secret: &mut Subject, at: Span) {
         }),
     );
     let job = subjects.iter().find(|s| {
-        s.kind.ends_with(".job")
+        ci::JOB_KINDS.contains(&s.kind.as_str())
             && s.origin.path == holder.origin.path
             && s.attrs.get("job") == holder.attrs.get("job")
     });

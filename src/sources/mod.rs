@@ -115,6 +115,8 @@ pub static SOURCES: &[&dyn Source] = &[
     &aws::list_access_keys::ListAccessKeys,
     &k8s::rbac::Rbac,
     &ci::github::Workflow,
+    &ci::github::CompositeAction,
+    &ci::dependabot::Dependabot,
     &x509::X509,
     &ci::gitlab::GitLab,
     &ci::circleci::CircleCi,

@@ -161,3 +161,138 @@ fn issue_8_corpus_scans_without_a_crash() {
         "an adapter panicked"
     );
 }
+
+/// Every finding of a scan of `path`: code, span and the labels of its related locations.
+fn findings_at(path: &str) -> Vec<String> {
+    let report = scan(&[path, "--format", "json", "--fail-on", "never"]).json();
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = &f["location"];
+            let related: Vec<String> = f["related_locations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    format!(
+                        "{} at {}",
+                        r["label"].as_str().unwrap(),
+                        r["location"]["line"]
+                    )
+                })
+                .collect();
+            format!(
+                "{} {}:{}-{}:{} [{}]",
+                f["code"].as_str().unwrap(),
+                at["line"],
+                at["column"],
+                at["end_line"],
+                at["end_column"],
+                related.join("; ")
+            )
+        })
+        .collect()
+}
+
+/// The `ci` context a detector's secret carries, by detector.
+fn secret_context(path: &str, detector: &str) -> Value {
+    let report = scan(&[path, "--format", "json", "--fail-on", "never"]).json();
+    report["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "secret" && s["attributes"]["detector"] == detector)
+        .map(|s| s["attributes"]["ci"].clone())
+        .unwrap_or(Value::Null)
+}
+
+/// Issue 8: a token pasted into a GitLab pipeline is one finding (the detector's) with the
+/// pipeline context, not also GLC006 at the same value.
+#[test]
+fn issue_8_pasted_token_is_one_finding_on_gitlab() {
+    let path = "fixtures/sources/gitlab.ci/pasted-token.gitlab-ci.yml";
+    assert_eq!(
+        findings_at(path),
+        [
+            "SEC003 6:15-6:54 [gitlab-ci job deploy at 4]",
+            "SEC166 8:4-8:45 [gitlab-ci job deploy at 4]",
+        ]
+    );
+    assert_eq!(
+        secret_context(path, "SEC003"),
+        serde_json::json!({
+            "platform": "gitlab-ci",
+            "workflow": path,
+            "job": "deploy",
+            "key": "deploy.variables.GH_TOKEN",
+        })
+    );
+}
+
+#[test]
+fn issue_8_pasted_token_is_one_finding_on_circleci() {
+    let path = "fixtures/sources/circleci.config/.circleci/pasted-token.yml";
+    assert_eq!(
+        findings_at(path),
+        [
+            "SEC003 10:17-10:56 [circleci job deploy at 6]",
+            "SEC166 12:6-12:47 [circleci job deploy at 6]",
+        ]
+    );
+    assert_eq!(
+        secret_context(path, "SEC003"),
+        serde_json::json!({
+            "platform": "circleci",
+            "workflow": path,
+            "job": "deploy",
+            "key": "jobs.deploy.environment.GH_TOKEN",
+        })
+    );
+}
+
+#[test]
+fn issue_8_pasted_token_is_one_finding_on_azure_pipelines() {
+    let path = "fixtures/sources/azure.pipelines/azure-pipelines-pasted-token.yml";
+    assert_eq!(
+        findings_at(path),
+        [
+            "SEC003 7:17-7:56 [azure-pipelines job deploy at 4]",
+            "SEC166 9:6-9:47 [azure-pipelines job deploy at 4]",
+        ]
+    );
+    assert_eq!(
+        secret_context(path, "SEC003")["platform"],
+        "azure-pipelines"
+    );
+}
+
+#[test]
+fn issue_8_pasted_token_is_one_finding_on_bitbucket() {
+    let path = "fixtures/sources/bitbucket.pipelines/pasted-token/bitbucket-pipelines.yml";
+    assert_eq!(
+        findings_at(path),
+        [
+            "SEC003 11:25-11:64 [bitbucket-pipelines job deploy at 6]",
+            "SEC166 13:14-13:55 [bitbucket-pipelines job deploy at 6]",
+        ]
+    );
+    assert_eq!(
+        secret_context(path, "SEC003")["platform"],
+        "bitbucket-pipelines"
+    );
+}
+
+#[test]
+fn issue_8_pasted_token_is_one_finding_on_jenkins() {
+    let path = "fixtures/sources/jenkins.file/pasted-token.Jenkinsfile";
+    assert_eq!(
+        findings_at(path),
+        [
+            "SEC003 7:21-7:60 [jenkins job (pipeline) at 7]",
+            "SEC166 9:8-9:50 [jenkins job (pipeline) at 9]",
+        ]
+    );
+    assert_eq!(secret_context(path, "SEC003")["platform"], "jenkins");
+}

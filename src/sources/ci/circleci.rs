@@ -9,8 +9,8 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::vars::{
-    At, Credential, job_subject, mapping_credentials, scalar, script_credentials, script_lines,
-    secret_refs, set_holds, set_image,
+    At, Credential, ci_subject, job_subject, mapping_credentials, scalar, script_credentials,
+    script_lines, secret_refs, set_holds, set_image,
 };
 use crate::model::{Origin, Step, Subject};
 use crate::sources::{Extracted, Input, Source, SourceError};
@@ -265,13 +265,13 @@ impl Config<'_> {
     }
 
     fn orb(&self, name: &str, reference: &str, at: &At) -> Subject {
-        let mut subject = Subject::new(
+        let mut subject = ci_subject(
             "circleci.orb",
             PROVIDER,
+            self.origin,
             format!("{}#orbs.{name}", self.origin.path),
             name,
         );
-        subject.origin = self.origin.clone();
         subject.origin.whole = Some(at.anchor());
         let version = reference.rsplit_once('@').map_or("", |(_, v)| v);
         subject

@@ -78,6 +78,97 @@ const OIDC_HINTS: &[&str] = &[
     "npm publish",
 ];
 
+/// Text in a job's `run` scripts (lowercased) that may use the token to write, or runs code
+/// that might: a push, a release, an API call, or a script the workflow cannot show.
+const MAY_WRITE_HINTS: &[&str] = &[
+    "push",
+    "publish",
+    "release",
+    "upload",
+    "deploy",
+    "git tag",
+    "git commit",
+    "gh ",
+    "api.github.com",
+    "curl",
+    "wget",
+    "./",
+    "make",
+    "npx ",
+    "bash ",
+    "sh ",
+    "python",
+    "node ",
+    "script",
+    "octokit",
+];
+
+/// The token handed on by name anywhere in a job (`env`, `with`, `run`): whatever receives it
+/// may write.
+const TOKEN_HINTS: &[&str] = &["github.token", "github_token", "gh_token"];
+
+/// Actions that deploy or publish, by prefix: the work a protected environment should gate.
+const DEPLOY_ACTIONS: &[&str] = &[
+    "aws-actions/",
+    "azure/login",
+    "azure/webapps-deploy",
+    "azure/functions-action",
+    "azure/k8s-deploy",
+    "google-github-actions/auth",
+    "google-github-actions/deploy-",
+    "google-github-actions/setup-gcloud",
+    "pypa/gh-action-pypi-publish",
+    "rubygems/release-gem",
+    "docker/login-action",
+    "docker/build-push-action",
+    "cloudflare/wrangler-action",
+    "cloudflare/pages-action",
+    "peaceiris/actions-gh-pages",
+    "jamesives/github-pages-deploy-action",
+    "amondnet/vercel-action",
+    "nwtgck/actions-netlify",
+    "superfly/flyctl-actions",
+    "appleboy/ssh-action",
+    "appleboy/scp-action",
+    "easingthemes/ssh-deploy",
+    "burnett01/rsync-deployments",
+    "serverless/github-action",
+    "pulumi/actions",
+];
+
+/// Commands in `run` (lowercased) that deploy or publish.
+const DEPLOY_COMMANDS: &[&str] = &[
+    "npm publish",
+    "yarn publish",
+    "pnpm publish",
+    "cargo publish",
+    "twine upload",
+    "uv publish",
+    "poetry publish",
+    "gem push",
+    "nuget push",
+    "docker push",
+    "terraform apply",
+    "kubectl apply",
+    "helm upgrade",
+    "helm install",
+    "aws s3 sync",
+    "aws s3 cp",
+    "gcloud run deploy",
+    "gcloud app deploy",
+    "firebase deploy",
+    "netlify deploy",
+    "vercel deploy",
+    "wrangler deploy",
+    "wrangler publish",
+    "fly deploy",
+    "flyctl deploy",
+    "serverless deploy",
+    "sls deploy",
+    "cdk deploy",
+    "pulumi up",
+];
+
 impl Source for Workflow {
     fn id(&self) -> &'static str {
         "gha.workflow"
@@ -124,6 +215,61 @@ impl Source for Workflow {
             origin: input.origin_in(parsed),
         };
         reader.read(workflow, jobs, out);
+        Ok(())
+    }
+}
+
+/// Composite actions (`action.yml|yaml` anywhere, with `runs.using: composite`): their
+/// `runs.steps` are read like a job's steps (subjects `gha.job` for `runs`, `gha.step` with
+/// `composite: true`, `gha.checkout`, `gha.credential`, `gha.image`), with no triggers and the
+/// caller's token, which the action cannot see, counted as the default one. Docker and
+/// JavaScript actions have no steps to read.
+pub(crate) struct CompositeAction;
+
+/// The `job` of a composite action's steps.
+const COMPOSITE_JOB: &str = "(composite action)";
+
+impl Source for CompositeAction {
+    fn id(&self) -> &'static str {
+        "gha.action"
+    }
+
+    fn sniff(&self, path: &str, head: &[u8]) -> bool {
+        let lower = path.to_ascii_lowercase().replace('\\', "/");
+        let name = lower.rsplit('/').next().unwrap_or(&lower);
+        (name == "action.yml" || name == "action.yaml")
+            && memchr::memmem::find(head, b"runs:").is_some()
+    }
+
+    fn extract(&self, input: &Input<'_>, out: &mut Extracted) -> Result<(), SourceError> {
+        let parsed = input.yaml();
+        let Some(root) = parsed.document.values().first() else {
+            return Err(SourceError(
+                "not YAML; read as text only (see the parse error)".into(),
+            ));
+        };
+        let Some(runs) = root.get("runs").and_then(Value::as_object) else {
+            return Ok(());
+        };
+        if !runs.get("using").is_some_and(|u| u == "composite") {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(input.bytes);
+        let reader = Reader {
+            input,
+            text: &text,
+            spans: parsed.document.spans(),
+            origin: input.origin_in(parsed),
+        };
+        reader.read_job(
+            &Map::new(),
+            &[],
+            &[],
+            COMPOSITE_JOB,
+            &route(&["runs"]),
+            runs,
+            out,
+        );
         Ok(())
     }
 }
@@ -298,13 +444,14 @@ impl Reader<'_> {
                 ));
                 continue;
             };
-            self.read_job(workflow, &on, &wf_refs, id, job, out);
+            self.read_job(workflow, &on, &wf_refs, id, &route(&["jobs", id]), job, out);
         }
     }
 
     #[allow(
         clippy::too_many_lines,
-        reason = "one pass over a job, facts in document order"
+        clippy::too_many_arguments,
+        reason = "one pass over a job, facts in document order; the workflow's context travels with it"
     )]
     fn read_job(
         &self,
@@ -312,12 +459,18 @@ impl Reader<'_> {
         on: &[(String, Route)],
         wf_refs: &[FoundRef],
         id: &str,
+        base: &Route,
         job: &Map<String, Value>,
         out: &mut Extracted,
     ) {
         let path = self.input.path.to_string();
-        let base = route(&["jobs", id]);
-        let mut subject = self.subject("gha.job", format!("{path}#jobs.{id}"), id, &base);
+        let base = base.clone();
+        let mut subject = self.subject(
+            "gha.job",
+            format!("{path}#{}", crate::model::Route(base.clone())),
+            id,
+            &base,
+        );
         subject.set("job", id);
         set_triggers(&mut subject, on);
         for key in ["runs-on", "environment", "uses", "secrets", "if"] {
@@ -358,6 +511,7 @@ impl Reader<'_> {
             subject.anchor("self_hosted", at(&push(&base, "runs-on")));
         }
 
+        let composite = job.get("using").is_some_and(|u| u == "composite");
         let mut refs: Vec<FoundRef> = Vec::new();
         for found in wf_refs {
             refs.push(FoundRef {
@@ -424,6 +578,65 @@ impl Reader<'_> {
             })
         });
 
+        let job_text = Value::Object(job.clone()).to_string().to_ascii_lowercase();
+        let run_text: String = steps
+            .iter()
+            .filter_map(|s| s.get("run").and_then(Value::as_str))
+            .map(|r| r.to_ascii_lowercase() + "\n")
+            .collect();
+        let may_write = job.get("uses").is_some()
+            || steps.is_empty()
+            || MAY_WRITE_HINTS.iter().any(|hint| run_text.contains(hint))
+            || TOKEN_HINTS.iter().any(|hint| job_text.contains(hint))
+            || steps.iter().any(|s| s.get("uses").is_some());
+        subject.set("may_write", may_write);
+        if let Value::Object(map) = &effective {
+            let scopes: Vec<(Map<String, Value>, Route)> = map
+                .iter()
+                .filter(|(scope, v)| scope.as_str() != "id-token" && *v == "write")
+                .map(|(scope, v)| {
+                    let item = Map::from_iter([
+                        ("scope".to_owned(), Value::from(scope.as_str())),
+                        ("access".to_owned(), v.clone()),
+                    ]);
+                    (item, push(&perm_route, scope.as_str()))
+                })
+                .collect();
+            if !scopes.is_empty() {
+                for (i, (_, r)) in scopes.iter().enumerate() {
+                    for field in ["scope", "access"] {
+                        subject.anchor(&format!("write_scopes[{i}].{field}"), at(r));
+                    }
+                    subject.anchor(&format!("write_scopes[{i}]"), at(r));
+                }
+                let list: Vec<Value> = scopes.into_iter().map(|(m, _)| Value::Object(m)).collect();
+                subject.set("write_scopes", list);
+            }
+        }
+        let deploy_step = steps.iter().enumerate().find_map(|(i, s)| {
+            let by_action =
+                action_of(s).filter(|a| DEPLOY_ACTIONS.iter().any(|d| a.starts_with(d)));
+            let by_command = s
+                .get("run")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase)
+                .and_then(|run| {
+                    DEPLOY_COMMANDS
+                        .iter()
+                        .find(|c| run.contains(*c))
+                        .map(|c| (*c).to_owned())
+                });
+            by_action.or(by_command).map(|what| (i, what))
+        });
+        subject.set("deploys", deploy_step.is_some());
+        if let Some((i, what)) = deploy_step {
+            let r = push(&push(&base, "steps"), i);
+            subject.set("deploy_step", what);
+            subject
+                .anchor("deploy_step", at(&r))
+                .anchor("deploys", at(&r));
+        }
+
         let credential_related = refs
             .first()
             .map(|r| {
@@ -471,11 +684,11 @@ impl Reader<'_> {
                 .map_or_else(|| format!("{id}.steps[{i}]"), ToOwned::to_owned);
             let mut s = self.subject(
                 "gha.step",
-                format!("{path}#jobs.{id}.steps[{i}]"),
+                format!("{path}#{}", crate::model::Route(step_route.clone())),
                 &step_name,
                 &step_route,
             );
-            s.set("job", id).set("index", i);
+            s.set("job", id).set("index", i).set("composite", composite);
             for key in ["uses", "with", "run", "env", "id", "if", "shell"] {
                 if let Some(v) = step_map.get(key) {
                     s.set_from(key, scrubbed(v), 0, push(&step_route, key));
@@ -602,7 +815,7 @@ impl Reader<'_> {
             if let Some((git_ref, ref_route)) = checkout_ref {
                 let mut c = self.subject(
                     "gha.checkout",
-                    format!("{path}#jobs.{id}.steps[{i}]"),
+                    format!("{path}#{}", crate::model::Route(step_route.clone())),
                     &step_name,
                     &step_route,
                 );

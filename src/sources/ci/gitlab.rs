@@ -13,8 +13,8 @@ use regex::Regex;
 use serde_json::{Map, Value, json};
 
 use super::vars::{
-    At, Credential, cloud_login, exposures, referenced, scalar, script_lines, secret_refs,
-    set_located_list, shorten,
+    At, Credential, ci_subject, cloud_login, exposures, referenced, scalar, script_lines,
+    secret_refs, set_located_list, shorten,
 };
 use crate::model::{Origin, Step, Subject};
 use crate::sources::{Extracted, Input, Source, SourceError};
@@ -261,13 +261,13 @@ impl<'a> Pipeline<'a> {
             out.subjects.push(job);
         }
         if !pipeline.exposures.is_empty() {
-            let mut subject = Subject::new(
+            let mut subject = ci_subject(
                 "gitlab.job",
                 PROVIDER,
+                self.origin,
                 format!("{}#{PIPELINE}", self.origin.path),
                 PIPELINE,
             );
-            subject.origin = self.origin.clone();
             subject.origin.whole = Some(self.at(Vec::new()).anchor());
             subject.set("holds_credentials", pipeline.holds_credentials);
             set_located_list(&mut subject, "exposures", pipeline.exposures);
@@ -341,15 +341,15 @@ impl<'a> Pipeline<'a> {
     fn job(&self, name: &str, pipeline: &mut PipelineFacts) -> Subject {
         let layers = self.layers(name);
         let job_at = self.at(vec![Step::from(name)]);
-        let mut subject = Subject::new(
+        let mut subject = ci_subject(
             "gitlab.job",
             PROVIDER,
+            self.origin,
             format!("{}#{name}", self.origin.path),
             name,
         );
-        subject.origin = self.origin.clone();
         subject.origin.whole = Some(job_at.anchor());
-        subject.set("name", name);
+        subject.set("name", name).set("job", name);
 
         if let Some((image, at)) = self.lookup(&layers, "image") {
             let (text, at) = match image {
@@ -528,13 +528,13 @@ impl<'a> Pipeline<'a> {
         at: &At,
         ref_at: &At,
     ) -> Subject {
-        let mut subject = Subject::new(
+        let mut subject = ci_subject(
             "gitlab.include",
             PROVIDER,
+            self.origin,
             format!("{}#{}", self.origin.path, at.display()),
             location,
         );
-        subject.origin = self.origin.clone();
         subject.origin.whole = Some(at.anchor());
         let pinned = match kind {
             "remote" => reference.is_some() || COMMIT_SHA.is_match(location),

@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::vars::{At, Credential, credential_purpose, shorten};
-use crate::model::{Anchor, Subject, redact};
+use super::vars::{At, Credential, ci_subject, credential_purpose, shorten};
+use crate::model::{Anchor, redact};
 use crate::sources::{Extracted, Input, Source, SourceError};
 
 pub(crate) struct Jenkins;
@@ -70,13 +70,13 @@ impl Source for Jenkins {
                     None
                 };
                 if let Some(kind) = kind {
-                    let mut step = Subject::new(
+                    let mut step = ci_subject(
                         "jenkins.step",
                         PROVIDER,
+                        &input.origin(),
                         format!("{}#{}", input.path, input.line_of(begin)),
-                        shorten(trimmed),
+                        &shorten(trimmed),
                     );
-                    step.origin = input.origin();
                     step.origin.whole = Some(Anchor::At(span));
                     step.set_at("kind", kind, span)
                         .set_at("variable", variable.as_str(), span)
@@ -107,13 +107,13 @@ impl Source for Jenkins {
                     continue;
                 }
                 let value_span = input.span(start + value.start(), start + value.end());
-                let mut subject = Subject::new(
+                let mut subject = ci_subject(
                     "jenkins.credential",
                     PROVIDER,
+                    &input.origin(),
                     format!("{}#{}", input.path, input.line_of(begin)),
                     name.as_str(),
                 );
-                subject.origin = input.origin();
                 subject.origin.whole = Some(Anchor::At(value_span));
                 subject
                     .set("job", "(pipeline)")

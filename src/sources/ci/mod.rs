@@ -8,6 +8,7 @@
 pub(crate) mod azure;
 pub(crate) mod bitbucket;
 pub(crate) mod circleci;
+pub(crate) mod dependabot;
 pub(crate) mod github;
 pub(crate) mod gitlab;
 pub(crate) mod jenkins;
@@ -25,6 +26,16 @@ pub(crate) const CREDENTIAL_SUFFIX: &str = ".credential";
 /// Set to `true` on a credential subject by the extract stage when a secret detector found
 /// its value: the detector's finding reports it, with the CI context attached.
 pub(crate) const DETECTED: &str = "detected";
+
+/// Kinds of the subjects that stand for one job of a pipeline (Bitbucket calls it a step):
+/// a secret found in a job's value gets a related location there.
+pub(crate) const JOB_KINDS: &[&str] = &[
+    "gha.job",
+    "gitlab.job",
+    "circleci.job",
+    "azure.job",
+    "bitbucket.step",
+];
 
 /// `${{ … }}` expressions in a value: byte ranges of the whole expression, `${{` to `}}`.
 pub(crate) fn expressions(text: &str) -> Vec<(usize, usize)> {

@@ -59,6 +59,36 @@ static VARIABLE_REF: LazyLock<Regex> = LazyLock::new(|| {
         .expect("constant regex")
 });
 
+/// The `platform` attribute of the subjects of `provider` (`gitlab` → `gitlab-ci`).
+pub(crate) fn platform(provider: &str) -> &'static str {
+    match provider {
+        "gitlab" => "gitlab-ci",
+        "circleci" => "circleci",
+        "azure" => "azure-pipelines",
+        "bitbucket" => "bitbucket-pipelines",
+        "jenkins" => "jenkins",
+        _ => "ci",
+    }
+}
+
+/// A subject of a pipeline file: `platform` and `workflow` (the file) set, so that the
+/// extract stage attaches this context to a secret a detector finds in one of its values
+/// and marks a credential subject holding it `detected` (one finding, both facts).
+pub(crate) fn ci_subject(
+    kind: &str,
+    provider: &str,
+    origin: &Origin,
+    id: String,
+    name: &str,
+) -> Subject {
+    let mut subject = Subject::new(kind, provider, id, name);
+    subject.origin = origin.clone();
+    subject
+        .set(super::PLATFORM, platform(provider))
+        .set("workflow", origin.path.to_string());
+    subject
+}
+
 /// A value that is not a literal: a variable, an expression or a parameter.
 pub(crate) fn is_reference(value: &str) -> bool {
     value.contains('$') || value.contains("<<") || value.contains("{{") || value.contains("#{")
@@ -336,13 +366,13 @@ impl Credential {
         origin: &Origin,
         job: &str,
     ) -> Subject {
-        let mut subject = Subject::new(
+        let mut subject = ci_subject(
             kind,
             provider,
+            origin,
             format!("{}#{}", origin.path, self.at.display()),
-            self.name.clone(),
+            &self.name,
         );
-        subject.origin = origin.clone();
         subject.origin.whole = Some(self.at.anchor());
         let at = self.at.anchor();
         subject.set("job", job).set("name", self.name.as_str());
@@ -415,15 +445,15 @@ pub(crate) fn job_subject(
     name: &str,
     at: &At,
 ) -> Subject {
-    let mut subject = Subject::new(
+    let mut subject = ci_subject(
         kind,
         provider,
+        origin,
         format!("{}#{}", origin.path, at.display()),
         name,
     );
-    subject.origin = origin.clone();
     subject.origin.whole = Some(at.anchor());
-    subject.set("name", name);
+    subject.set("name", name).set("job", name);
     subject
 }
 

@@ -90,8 +90,13 @@ pub struct Finding {
     pub violated_condition: Vec<ViolatedCondition>,
     pub subject: SubjectRef,
     pub location: Location,
-    /// Other places that explain the finding (the export row of a leaked key's identity).
+    /// Other places that explain the finding (the export row of a leaked key's identity),
+    /// then other places of the same secret (labelled `same secret`, at most
+    /// `pipeline::MAX_SAME_SECRET_LISTED`).
     pub related: Vec<RelatedLocation>,
+    /// How many places hold the issue: 1, or for a secret every place it was found in,
+    /// listed or not.
+    pub occurrences: u64,
     /// Redacted: never a whole secret.
     pub evidence: String,
     /// The issue: code + subject identity, or code + keyed hash of a secret. No path, no

@@ -25,6 +25,7 @@ pub use location::{Commit, InHistory, LineIndex, Location, Span, field_steps};
 pub(crate) use secret::hex;
 pub use secret::{Secret, redact, sha256_hex};
 pub use subject::{
-    Anchor, IdentityKey, KeyKind, Locate, Origin, Related, SecretFacts, Subject, SubjectRef,
+    Anchor, IdentityKey, KeyKind, Locate, Origin, Related, SAME_SECRET, SecretFacts, Subject,
+    SubjectRef,
 };
 pub use yaml_locator::YamlLocator;

@@ -89,7 +89,14 @@ pub struct SecretFacts {
     pub hash: String,
     /// A companion secret found near the match: its name and redacted value.
     pub pair: Option<(String, String)>,
+    /// Places in the input where the same detector found the same value, this one included;
+    /// the others (at most `pipeline::MAX_SAME_SECRET_LISTED`) are related places labelled
+    /// [`SAME_SECRET`].
+    pub occurrences: u64,
 }
+
+/// The label of a related place that holds the same secret as the finding.
+pub const SAME_SECRET: &str = "same secret";
 
 /// Another subject joined to this one, shown as a related location.
 #[derive(Debug, Clone, PartialEq)]

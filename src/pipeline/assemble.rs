@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
+use super::MAX_SAME_SECRET_LISTED;
 use crate::governance::fingerprint::fingerprint;
-use crate::model::{Finding, Location, RelatedLocation, Subject, ViolatedCondition};
+use crate::model::{Finding, Location, RelatedLocation, SAME_SECRET, Subject, ViolatedCondition};
 use crate::rules::{RuleSet, Verdict, attribute, display};
 
 /// Findings for `verdicts` (indices into `subjects`), sorted by path, position and code.
@@ -27,6 +28,7 @@ pub(crate) fn assemble(
             &b.fingerprint,
         ))
     });
+    let mut findings = merge_same_secret(findings);
     let mut rank: HashMap<(String, String), usize> = HashMap::new();
     for f in &mut findings {
         let seen = rank
@@ -87,6 +89,49 @@ fn first_in_history(findings: Vec<Finding>) -> Vec<Finding> {
         .collect()
 }
 
+/// One finding per secret: the findings of one detector for one value (one fingerprint) in
+/// several files, or in one file in different contexts, become the first of them in report
+/// order, at the highest severity and confidence among them, with the others' places as
+/// related locations labelled `same secret` (at most `MAX_SAME_SECRET_LISTED` in all) and
+/// `occurrences` counting every place. Posture findings pass unchanged.
+fn merge_same_secret(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut first: HashMap<String, usize> = HashMap::new();
+    let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());
+    for finding in findings {
+        if finding.subject.kind != "secret" {
+            merged.push(finding);
+            continue;
+        }
+        match first.get(&finding.fingerprint) {
+            Some(&i) => absorb(&mut merged[i], finding),
+            None => {
+                first.insert(finding.fingerprint.clone(), merged.len());
+                merged.push(finding);
+            }
+        }
+    }
+    merged
+}
+
+/// Adds `other`'s places to `into`, the same secret's finding.
+fn absorb(into: &mut Finding, other: Finding) {
+    into.occurrences += other.occurrences;
+    into.severity = into.severity.max(other.severity);
+    into.confidence = into.confidence.max(other.confidence);
+    let listed = into
+        .related
+        .iter()
+        .filter(|r| r.label == SAME_SECRET)
+        .count();
+    let places = std::iter::once(RelatedLocation {
+        label: SAME_SECRET.to_owned(),
+        location: other.location,
+    })
+    .chain(other.related.into_iter().filter(|r| r.label == SAME_SECRET));
+    into.related
+        .extend(places.take(MAX_SAME_SECRET_LISTED.saturating_sub(listed)));
+}
+
 fn finding(subject: &Subject, verdict: Verdict, rules: &RuleSet) -> Finding {
     let code = rules.rules()[verdict.rule].code.clone();
     let origin = &subject.origin;
@@ -140,6 +185,7 @@ fn finding(subject: &Subject, verdict: Verdict, rules: &RuleSet) -> Finding {
             commit: origin.commit.clone(),
         },
         related,
+        occurrences: subject.secret.as_ref().map_or(1, |s| s.occurrences),
         evidence,
         fingerprint,
         location_fingerprint: String::new(),

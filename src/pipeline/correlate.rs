@@ -100,6 +100,7 @@ mod tests {
             redacted: "AKIA…".into(),
             hash: "h".into(),
             pair: None,
+            occurrences: 1,
         });
         subject
     }

@@ -7,13 +7,13 @@ use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
-use super::{MAX_FINDINGS_PER_FILE, capped_error};
+use super::{MAX_FINDINGS_PER_FILE, MAX_SAME_SECRET_LISTED, capped_error};
 use crate::inputs::{Blob, read_bounded};
 use serde_json::Value;
 
 use crate::model::{
-    Anchor, IdentityKey, InputError, InputErrorKind, KeyKind, Origin, Related, SecretFacts, Span,
-    Subject,
+    Anchor, IdentityKey, InputError, InputErrorKind, KeyKind, Origin, Related, SAME_SECRET,
+    SecretFacts, Span, Subject,
 };
 use crate::rules::{Detection, RuleSet, attribute};
 use crate::sources::{Extracted, Input, SOURCES, Source, ci, text};
@@ -109,7 +109,11 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
                 ..InputError::new(&*path, InputErrorKind::Parse, problem.to_string())
             });
         }
-        facts.subjects.extend(out.subjects);
+        if facts.subjects.is_empty() {
+            facts.subjects = out.subjects;
+        } else {
+            facts.subjects.append(&mut out.subjects);
+        }
     }
     for parsed in input.parsed() {
         for error in &parsed.errors {
@@ -135,55 +139,87 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
             ),
         ));
     }
-    let listed: HashSet<IdentityKey> = facts
-        .subjects
-        .iter()
-        .flat_map(|s| s.keys.iter().cloned())
-        .collect();
-    let mut secrets = 0_usize;
+    let mut state = FileSecrets::new(&facts.subjects);
     let detected = text::for_each_chunk(decoded.as_bytes(), CHUNK, OVERLAP, |chunk| {
-        detect_chunk(
-            chunk,
-            &path,
-            rules,
-            &listed,
-            &mut secrets,
-            &mut facts.subjects,
-        );
+        detect_chunk(chunk, &path, rules, &mut state, &mut facts.subjects);
     });
     if let Err(e) = detected {
         facts.errors.push(io_error(e));
     }
-    if secrets > MAX_FINDINGS_PER_FILE {
+    if state.found() > MAX_FINDINGS_PER_FILE {
         facts
             .errors
-            .push(capped_error(&path, secrets - MAX_FINDINGS_PER_FILE));
+            .push(capped_error(&path, state.found() - MAX_FINDINGS_PER_FILE));
     }
     facts
 }
 
-/// Runs the detectors over one chunk and keeps a secret subject for each secret it owns,
-/// up to `MAX_FINDINGS_PER_FILE` in the file (`secrets` counts them all). Detecting chunk
-/// by chunk bounds the detections held at once, however many a file has.
+/// What detection remembers across the chunks of one file.
+#[derive(Default)]
+struct FileSecrets {
+    /// Identity keys the file's own adapters listed (see `is_listed`).
+    listed: HashSet<IdentityKey>,
+    /// `(detector, keyed hash)` → the subject that stands for that secret in this file.
+    kept: HashMap<(String, String), usize>,
+    /// Distinct secrets past the cap, by a prefix of their keyed hash: counted, not kept.
+    over: HashSet<u64>,
+    /// Whether an adapter found CI configuration in the file (a secret's context then
+    /// depends on where it is).
+    ci: bool,
+}
+
+impl FileSecrets {
+    fn new(subjects: &[Subject]) -> Self {
+        Self {
+            listed: subjects
+                .iter()
+                .flat_map(|s| s.keys.iter().cloned())
+                .collect(),
+            ci: subjects.iter().any(|s| s.attrs.contains_key(ci::PLATFORM)),
+            ..Self::default()
+        }
+    }
+
+    /// Distinct secrets found in the file, kept or not.
+    fn found(&self) -> usize {
+        self.kept.len() + self.over.len()
+    }
+}
+
+/// Runs the detectors over one chunk and keeps a secret subject for each distinct secret,
+/// up to `MAX_FINDINGS_PER_FILE` in the file (`state` counts the rest). Another place of a
+/// secret already kept becomes a related place of its subject (at most
+/// `MAX_SAME_SECRET_LISTED`, all counted in `occurrences`), so a token repeated a million
+/// times costs one subject. Detecting chunk by chunk bounds the detections held at once.
 fn detect_chunk(
     chunk: &text::Chunk<'_>,
     path: &Arc<str>,
     rules: &RuleSet,
-    listed: &HashSet<IdentityKey>,
-    secrets: &mut usize,
+    state: &mut FileSecrets,
     subjects: &mut Vec<Subject>,
 ) {
     let (decoded, _) = text::decode(chunk.bytes);
     let input = Input::new(path, decoded.as_bytes());
     for detection in one_per_secret(rules.detect(&decoded)) {
-        if !chunk.owned.contains(&detection.found.start) || is_listed(&detection, listed) {
+        if !chunk.owned.contains(&detection.found.start) || is_listed(&detection, &state.listed) {
             continue;
         }
-        *secrets += 1;
-        if *secrets > MAX_FINDINGS_PER_FILE {
+        let hash = detection.found.secret.keyed_hash();
+        let key = (detection.code.to_owned(), hash);
+        if state.over.contains(&hash_prefix(&key.1)) {
             continue;
         }
         let span = chunk.in_file(input.span(detection.found.start, detection.found.end));
+        if let Some(&i) = state.kept.get(&key).filter(|_| !state.ci) {
+            let mut origin = input.origin();
+            origin.whole = Some(Anchor::At(span));
+            same_secret(&mut subjects[i], origin);
+            continue;
+        }
+        if !state.kept.contains_key(&key) && state.kept.len() >= MAX_FINDINGS_PER_FILE {
+            state.over.insert(hash_prefix(&key.1));
+            continue;
+        }
         let mut secret = secret_subject(&detection, input.origin(), span);
         let (start, end) = detection.found.secret_at;
         place_in_ci(subjects, &mut secret, chunk.in_file(input.span(start, end)));
@@ -191,8 +227,39 @@ fn detect_chunk(
         for value in std::iter::once(&found.secret).chain(&found.pair) {
             redact_in_ci(subjects, value.expose(), &value.redacted());
         }
-        subjects.push(secret);
+        match state.kept.get(&key).map(|&i| &mut subjects[i]) {
+            Some(first) if first.attrs == secret.attrs => same_secret(first, secret.origin),
+            _ => {
+                state.kept.entry(key).or_insert(subjects.len());
+                subjects.push(secret);
+            }
+        }
     }
+}
+
+/// Records another place of `subject`'s secret.
+fn same_secret(subject: &mut Subject, origin: Origin) {
+    let Some(facts) = subject.secret.as_mut() else {
+        return;
+    };
+    facts.occurrences += 1;
+    let listed = subject
+        .related
+        .iter()
+        .filter(|r| r.label == SAME_SECRET)
+        .count();
+    if listed < MAX_SAME_SECRET_LISTED {
+        subject.related.push(Related {
+            label: SAME_SECRET.to_owned(),
+            origin,
+        });
+    }
+}
+
+fn hash_prefix(hash: &str) -> u64 {
+    hash.get(..16)
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+        .unwrap_or_default()
 }
 
 /// A secret found inside a value of a CI configuration: one finding that carries both facts.
@@ -400,6 +467,7 @@ fn secret_subject(detection: &Detection<'_>, origin: Origin, span: Span) -> Subj
             .pair_name
             .zip(found.pair.as_ref())
             .map(|(name, pair)| (name.to_owned(), pair.redacted())),
+        occurrences: 1,
     });
     subject.origin = origin;
     subject.origin.whole = Some(Anchor::At(span));
@@ -453,8 +521,7 @@ fn extract_large(
     let mut invalid_at = None;
     let mut consumed = 0_u64;
     let mut subjects = Vec::new();
-    let mut secrets = 0_usize;
-    let listed = HashSet::new();
+    let mut state = FileSecrets::default();
     let outcome = text::for_each_chunk(reader, chunk, OVERLAP, |chunk| {
         if invalid_at.is_none() {
             invalid_at = std::str::from_utf8(chunk.bytes)
@@ -462,13 +529,13 @@ fn extract_large(
                 .map(|e| chunk.offset + e.valid_up_to() as u64);
         }
         consumed = chunk.offset + chunk.bytes.len() as u64;
-        detect_chunk(chunk, path, rules, &listed, &mut secrets, &mut subjects);
+        detect_chunk(chunk, path, rules, &mut state, &mut subjects);
     });
     facts.subjects = subjects;
-    if secrets > MAX_FINDINGS_PER_FILE {
+    if state.found() > MAX_FINDINGS_PER_FILE {
         facts
             .errors
-            .push(capped_error(path, secrets - MAX_FINDINGS_PER_FILE));
+            .push(capped_error(path, state.found() - MAX_FINDINGS_PER_FILE));
     }
     match outcome {
         Ok(()) => {

@@ -62,19 +62,32 @@ pub struct Stats {
 /// costs memory until the report is written.
 pub const MAX_FINDINGS_PER_FILE: usize = 1000;
 
-/// Keeps the first `MAX_FINDINGS_PER_FILE` verdicts of each file (in subject order: by
-/// position) and counts the rest.
-fn cap_per_file(
+/// Places listed with a secret's finding besides its location, as related locations
+/// labelled `same secret`; the finding's `occurrences` counts them all.
+pub const MAX_SAME_SECRET_LISTED: usize = 20;
+
+/// Judges `subjects` batch by batch, keeping the first `MAX_FINDINGS_PER_FILE` verdicts of
+/// each file (in subject order: by position) and counting the rest, so that the verdicts
+/// past the cap are dropped as they are made, never all held at once.
+fn judge_capped(
     subjects: &[Subject],
-    verdicts: &mut Vec<(usize, crate::rules::Verdict)>,
+    rules: &RuleSet,
+    now: OffsetDateTime,
     errors: &mut Vec<InputError>,
-) {
+) -> Vec<(usize, crate::rules::Verdict)> {
+    const BATCH: usize = 1 << 14;
     let mut per_file: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    verdicts.retain(|(i, _)| {
-        let count = per_file.entry(&subjects[*i].origin.path).or_default();
-        *count += 1;
-        *count <= MAX_FINDINGS_PER_FILE
-    });
+    let mut verdicts = Vec::new();
+    for (n, batch) in subjects.chunks(BATCH).enumerate() {
+        for (i, verdict) in judge::judge(batch, rules, now) {
+            let i = n * BATCH + i;
+            let count = per_file.entry(&subjects[i].origin.path).or_default();
+            *count += 1;
+            if *count <= MAX_FINDINGS_PER_FILE {
+                verdicts.push((i, verdict));
+            }
+        }
+    }
     let mut capped: Vec<InputError> = per_file
         .into_iter()
         .filter(|&(_, n)| n > MAX_FINDINGS_PER_FILE)
@@ -84,6 +97,7 @@ fn cap_per_file(
         errors.append(&mut capped);
         errors.sort();
     }
+    verdicts
 }
 
 pub(crate) fn capped_error(path: &str, more: usize) -> InputError {
@@ -172,8 +186,7 @@ pub fn finish(mut result: ScanResult, rules: &RuleSet, options: &Options) -> Sca
     result.errors.sort();
 
     correlate::correlate(&mut result.subjects, options.now);
-    let mut verdicts = judge::judge(&result.subjects, rules, options.now);
-    cap_per_file(&result.subjects, &mut verdicts, &mut result.errors);
+    let verdicts = judge_capped(&result.subjects, rules, options.now, &mut result.errors);
     result.findings = assemble::assemble(&result.subjects, verdicts, rules);
     options.governance.apply(&mut result.findings);
     result

@@ -248,6 +248,7 @@ fn result<'a>(
             violated_condition: finding.violated_condition,
             evidence: finding.evidence,
             commit: finding.location.commit.as_ref(),
+            occurrences: (finding.occurrences > 1).then_some(finding.occurrences),
         },
     }
 }
@@ -630,6 +631,9 @@ struct ResultProperties<'a> {
     /// For a finding from git history: the first commit and whether it is still at HEAD.
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a InHistory>,
+    /// For a secret found in several places: all of them, listed in `relatedLocations` or not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    occurrences: Option<u64>,
 }
 
 #[derive(Serialize)]

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::Report;
 use super::v1::Finding;
-use crate::model::ViolatedCondition;
+use crate::model::{SAME_SECRET, ViolatedCondition};
 
 const WIDTH: u16 = 100;
 
@@ -105,6 +105,18 @@ fn why(finding: &Finding<'_>) -> String {
             "\n⇢ {} ({}{at})",
             safe(&related.label),
             safe(&related.location.path)
+        ));
+    }
+    let listed = finding
+        .related_locations
+        .iter()
+        .filter(|r| r.label == SAME_SECRET)
+        .count() as u64;
+    let unlisted = finding.occurrences.saturating_sub(listed + 1);
+    if unlisted > 0 {
+        text.push_str(&format!(
+            "\n⇢ and {unlisted} more places with the same secret ({} in all)",
+            finding.occurrences
         ));
     }
     text

@@ -339,7 +339,7 @@ fn adapters_survive_mutated_inputs() {
 }
 
 /// Issue 6, item 7: two file names that differ only in bytes that are not UTF-8 stay two
-/// paths with two location fingerprints, and a backslash in a Unix file name is kept.
+/// paths (two places of the secret's finding), and a backslash in a Unix file name is kept.
 #[cfg(unix)]
 #[test]
 fn issue6_paths_stay_distinct_and_backslashes_stay() {
@@ -352,17 +352,20 @@ fn issue6_paths_stay_distinct_and_backslashes_stay() {
     }
     let report = scan(&[dir.path().to_str().unwrap(), "--format", "json"]).json();
     let findings = report["findings"].as_array().unwrap();
-    let paths: Vec<&str> = findings
-        .iter()
-        .map(|f| f["location"]["path"].as_str().unwrap())
+    assert_eq!(findings.len(), 1, "one secret, one finding");
+    let places = std::iter::once(&findings[0]["location"]).chain(
+        findings[0]["related_locations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r["location"]),
+    );
+    let paths: Vec<&str> = places
+        .map(|l| l["path"].as_str().unwrap())
         .map(|p| p.rsplit('/').next().unwrap())
         .collect();
     assert_eq!(paths, ["back\\slash.env", "key-\\xFE.env", "key-\\xFF.env"]);
-    let fingerprints: std::collections::BTreeSet<&str> = findings
-        .iter()
-        .map(|f| f["location_fingerprint"].as_str().unwrap())
-        .collect();
-    assert_eq!(fingerprints.len(), 3, "one location fingerprint per file");
+    assert_eq!(findings[0]["occurrences"], 3);
 }
 
 /// Issue 6, item 3: a file over `--max-file-size` with no line breaks is read in 8 MiB
@@ -402,13 +405,42 @@ fn issue6_a_token_across_a_chunk_cut_is_found_at_its_true_column() {
     );
 }
 
+/// A GitHub token that passes the format's checksum, different for every `i`.
+fn github_token(i: usize) -> String {
+    const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let base62 = |mut n: u64, width: usize| {
+        let mut digits = vec![b'0'; width];
+        for slot in digits.iter_mut().rev() {
+            *slot = BASE62[(n % 62) as usize];
+            n /= 62;
+        }
+        String::from_utf8(digits).unwrap()
+    };
+    let body = format!(
+        "{}Lw0ZbN4xVt6Km1Ps9Hd3Fj",
+        base62(i as u64 * 2_654_435_761, 8)
+    );
+    let mut crc = !0_u32;
+    for &byte in body.as_bytes() {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    format!("ghp_{body}{}", base62(u64::from(!crc), 6))
+}
+
 /// Issue 6, item 4: a file lists at most 1000 findings; the rest are counted in one input
-/// error of kind `capped` (a token in every line of a log, a generated credential report).
+/// error of kind `capped` (1500 different tokens in a log, a generated credential report).
+/// Repeats of a token already listed are places of its finding, not more findings.
 #[test]
 fn issue6_findings_per_file_are_capped_and_counted() {
     let dir = tempfile::tempdir().unwrap();
-    let line = "token = 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\n";
-    std::fs::write(dir.path().join("log.txt"), line.repeat(1500)).unwrap();
+    let log: String = (0..1500)
+        .chain([7, 1499])
+        .map(|i| format!("token = {}\n", github_token(i)))
+        .collect();
+    std::fs::write(dir.path().join("log.txt"), log).unwrap();
     let header = std::fs::read_to_string(
         crate::common::root().join("fixtures/sources/aws.credential_report/credential-report.csv"),
     )
@@ -445,4 +477,111 @@ fn issue6_findings_per_file_are_capped_and_counted() {
             format!("and {more} more findings in this file, not listed (at most 1000 per file)")
         );
     }
+    let seventh = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["location"]["line"] == 8 && f["code"] == "SEC003")
+        .unwrap();
+    assert_eq!(seventh["occurrences"], 2, "{seventh}");
+    assert_eq!(seventh["related_locations"][0]["location"]["line"], 1501);
+}
+
+/// Issue 7, section 2 (and issue 6, item 4): the same secret in many places is one finding,
+/// at its first place, with the others as related locations labelled `same secret` and
+/// `occurrences` counting them all, in every file and every format.
+#[test]
+fn issue7_the_same_secret_in_many_places_is_one_finding_with_every_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "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";
+    let other = github_token(3);
+    std::fs::write(
+        dir.path().join("a.txt"),
+        format!("token = {token}\nnothing here\ntoken = {token}\ntoken = {other}\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("b.txt"), format!("\n  token = {token}\n")).unwrap();
+    let root = dir.path().to_str().unwrap();
+    let report = scan(&[root, "--format", "json"]).json();
+    let findings = report["findings"].as_array().unwrap();
+    let places: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            let at = |l: &Value| {
+                format!(
+                    "{}:{}:{}-{}:{}",
+                    l["path"].as_str().unwrap().trim_start_matches(root),
+                    l["line"],
+                    l["column"],
+                    l["end_line"],
+                    l["end_column"]
+                )
+            };
+            let related: Vec<String> = f["related_locations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| format!("{} {}", r["label"].as_str().unwrap(), at(&r["location"])))
+                .collect();
+            format!(
+                "{} {} x{} [{}]",
+                f["code"].as_str().unwrap(),
+                at(&f["location"]),
+                f["occurrences"],
+                related.join(", ")
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            "SEC003 /a.txt:1:9-1:48 x3 [same secret /a.txt:3:9-3:48, same secret /b.txt:2:11-2:50]",
+            "SEC003 /a.txt:4:9-4:48 xnull []",
+        ]
+    );
+    assert_eq!(report["summary"]["findings"], 2);
+    let table = scan(&[root]).stdout;
+    assert!(
+        table.contains(&format!("⇢ same secret ({root}/b.txt:2:11)")),
+        "{table}"
+    );
+    let sarif: Value = serde_json::from_str(&scan(&[root, "--format", "sarif"]).stdout).unwrap();
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["properties"]["occurrences"], 3);
+    assert_eq!(
+        result["relatedLocations"][1]["message"]["text"],
+        "same secret"
+    );
+    assert_eq!(
+        result["relatedLocations"][1]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+}
+
+/// Issue 6, item 4: a secret in thousands of places lists 20 of them besides its location
+/// and counts the rest.
+#[test]
+fn issue6_places_of_one_secret_are_listed_up_to_a_cap_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "token = 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\n";
+    std::fs::write(dir.path().join("log.txt"), line.repeat(2500)).unwrap();
+    let root = dir.path().to_str().unwrap();
+    let report = scan(&[root, "--format", "json"]).json();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0]["location"]["line"], 1);
+    assert_eq!(findings[0]["occurrences"], 2500);
+    let lines: Vec<&Value> = findings[0]["related_locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["location"]["line"])
+        .collect();
+    assert_eq!(lines, (2..=21).collect::<Vec<_>>());
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let table = scan(&[root]).stdout;
+    assert!(
+        table.contains("⇢ and 2479 more places with the same secret (2500 in all)"),
+        "{table}"
+    );
 }

@@ -152,13 +152,21 @@ fn a_secret_found_twice_is_one_issue_with_two_occurrences() {
     std::fs::write(dir.path().join("b.env"), format!("# moved\n{line}")).unwrap();
     let run = scan(&[dir.path().to_str().unwrap(), "--format", "json"]);
     let found = run.json()["findings"].as_array().unwrap().clone();
-    assert_eq!(found.len(), 2);
-    assert_eq!(
-        found[0]["fingerprint"], found[1]["fingerprint"],
-        "the issue's fingerprint holds no path"
+    assert_eq!(found.len(), 1, "one issue: {found:?}");
+    assert!(
+        found[0]["location"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("a.env")
     );
-    assert_ne!(
-        found[0]["location_fingerprint"], found[1]["location_fingerprint"],
-        "each occurrence has its own"
+    let other = &found[0]["related_locations"][0];
+    assert_eq!(other["label"], "same secret");
+    assert!(
+        other["location"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("b.env")
     );
+    assert_eq!(other["location"]["line"], 2);
+    assert_eq!(found[0]["occurrences"], 2);
 }

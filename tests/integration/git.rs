@@ -215,12 +215,21 @@ fn history_reports_a_secret_still_present_once_naming_its_first_commit() {
         .collect();
     assert_eq!(
         found,
-        vec![
-            ("SEC001 prod.py:3".to_owned(), json!([null, null])),
-            ("SEC001 settings.py:3".to_owned(), json!([added, true])),
-        ],
-        "one finding per path: the renamed file in the work tree, and the first commit's, \
-         present at HEAD under its new name"
+        vec![("SEC001 prod.py:3".to_owned(), json!([null, null]))],
+        "one finding: the renamed file in the work tree"
+    );
+    let report = run.json();
+    let first = &report["findings"][0]["related_locations"][0];
+    assert_eq!(first["label"], "same secret");
+    assert_eq!(
+        json!([
+            first["location"]["path"],
+            first["location"]["line"],
+            first["location"]["commit"]["id"],
+            first["location"]["commit"]["present_at_head"]
+        ]),
+        json!(["settings.py", 3, added, true]),
+        "the first commit's place, present at HEAD under its new name"
     );
 }
 

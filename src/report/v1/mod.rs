@@ -17,7 +17,11 @@ use crate::pipeline::ScanResult;
 use crate::rules::{Rule, RuleSet};
 
 /// Bumped on any change to the document's shape: the major number on a breaking change.
-pub const SCHEMA_VERSION: &str = "1.2";
+pub const SCHEMA_VERSION: &str = "1.3";
+
+fn is_one(n: &u64) -> bool {
+    *n == 1
+}
 
 /// The scan's context, which the scan result does not carry.
 #[derive(Debug, Clone)]
@@ -136,8 +140,12 @@ pub struct Finding<'a> {
     pub violated_condition: &'a [ViolatedCondition],
     pub subject: &'a SubjectRef,
     pub location: &'a Location,
-    /// Other places that explain the finding, each with a label.
+    /// Other places that explain the finding, each with a label; other places of the same
+    /// secret are labelled `same secret` (at most 20 listed).
     pub related_locations: &'a [RelatedLocation],
+    /// Every place of a secret found in more than one, listed or not (absent when 1).
+    #[serde(skip_serializing_if = "is_one")]
+    pub occurrences: u64,
     /// Redacted: never a whole secret.
     pub evidence: &'a str,
     pub failure_class: &'static str,
@@ -199,6 +207,7 @@ impl<'a> Report<'a> {
                     subject: &f.subject,
                     location: &f.location,
                     related_locations: &f.related,
+                    occurrences: f.occurrences,
                     evidence: &f.evidence,
                     failure_class: rule.failure_class(),
                     failure_mode: &rule.failure_mode,

@@ -16,7 +16,7 @@ use crate::model::{
     Subject,
 };
 use crate::rules::{Detection, RuleSet, attribute};
-use crate::sources::{Extracted, Input, SOURCES, Source, ci, text};
+use crate::sources::{Extracted, Input, SOURCES, Source, ci, private_key, text};
 
 /// Bytes read at the start of a file to pick adapters and detect binary content.
 const HEAD: usize = 8192;
@@ -185,6 +185,7 @@ fn detect_chunk(
         }
         let span = chunk.in_file(input.span(detection.found.start, detection.found.end));
         let mut secret = secret_subject(&detection, input.origin(), span);
+        key_facts(&mut secret, &decoded[detection.found.start..]);
         let (start, end) = detection.found.secret_at;
         place_in_ci(subjects, &mut secret, chunk.in_file(input.span(start, end)));
         let found = &detection.found;
@@ -192,6 +193,24 @@ fn detect_chunk(
             redact_in_ci(subjects, value.expose(), &value.redacted());
         }
         subjects.push(secret);
+    }
+}
+
+/// For a private key block (the match starts at its BEGIN line): its format and whether
+/// it is encrypted, with which cipher (see `sources::private_key`).
+fn key_facts(secret: &mut Subject, from: &str) {
+    let head = &from[..from.floor_char_boundary(from.len().min(160))];
+    if !head.contains("PRIVATE KEY-----") {
+        return;
+    }
+    if let Some(facts) = private_key::facts(from) {
+        secret
+            .set("key_format", facts.format)
+            .set("encrypted", facts.encrypted)
+            .set("cipher", facts.cipher);
+        if let Some(kdf) = facts.kdf {
+            secret.set("kdf", kdf);
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 pub(crate) mod aws;
 pub(crate) mod ci;
 pub(crate) mod k8s;
+pub(crate) mod private_key;
 pub(crate) mod text;
 pub(crate) mod x509;
 

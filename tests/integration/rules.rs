@@ -376,3 +376,58 @@ negative_examples: [{ attrs: { status: Active } }]
         "the table shows line:column"
     );
 }
+
+/// Issue 7, item 2: a private key's finding says whether it is encrypted, read from the key
+/// itself (the cipher inside an OpenSSH blob, a PEM `DEK-Info`, a PKCS#8 OID): encrypted
+/// keys are low with their cipher, unencrypted ones high. The keys were made for the test
+/// with `ssh-keygen` and `openssl`.
+#[test]
+fn issue_7_encrypted_private_keys_are_low_with_their_cipher() {
+    let cases = [
+        (
+            "id_ed25519_encrypted",
+            "low",
+            true,
+            "aes256-ctr",
+            Some("bcrypt"),
+        ),
+        ("id_ed25519", "high", false, "none", Some("none")),
+        ("encrypted-rsa.pem", "low", true, "aes-256-cbc", None),
+        ("encrypted-pkcs8.pem", "low", true, "aes-256-cbc", None),
+        ("ec-p256-key.pem", "high", false, "none", None),
+    ];
+    for (file, severity, encrypted, cipher, kdf) in cases {
+        let path = format!("fixtures/rules/SEC002/fail/{file}");
+        let report = scan(&[&path, "--format", "json"]).json();
+        let found = findings_of(&report, "SEC002");
+        assert_eq!(found.len(), 1, "{file}: {found:?}");
+        let finding = &found[0];
+        let attributes = inventory_attributes(&report, &finding["subject"]["id"]);
+        assert_eq!(finding["severity"], severity, "{file}");
+        assert_eq!(attributes["encrypted"], encrypted, "{file}");
+        assert_eq!(attributes["cipher"], cipher, "{file}");
+        assert_eq!(attributes["kdf"].as_str(), kdf, "{file}");
+        assert_eq!(finding["location"]["line"], 1, "{file}");
+        if encrypted {
+            assert!(
+                finding["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("private key encrypted with {cipher} ")),
+                "{file}: {}",
+                finding["message"]
+            );
+        }
+    }
+}
+
+/// The attributes the inventory lists for the subject with id `id`.
+fn inventory_attributes<'a>(report: &'a Value, id: &Value) -> &'a Value {
+    report["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| &item["id"] == id)
+        .map(|item| &item["attributes"])
+        .unwrap_or_else(|| panic!("{id} is in the inventory"))
+}

@@ -13,7 +13,7 @@ use crate::config::{Config, DEFAULT_CONFIG};
 use crate::governance::Governance;
 use crate::inputs::fs::{WalkOptions, display_path, excludes};
 use crate::model::Severity;
-use crate::pipeline::Options;
+use crate::pipeline::{Options, Treatments};
 use crate::rules::{RuleSet, RuleSources};
 
 /// Everything a scan needs, decided before it starts.
@@ -69,6 +69,15 @@ impl ScanPlan {
                 crate::model::InputText::foreign(&e)
             )
         })?;
+        let treatments = match &config.lower_confidence {
+            None => Treatments::default(),
+            Some(globs) => Treatments::new(globs).map_err(|e| {
+                miette!(
+                    "bad secrets.lower_confidence glob in the config: {}",
+                    crate::model::InputText::foreign(&e)
+                )
+            })?,
+        };
         Ok(Self {
             roots,
             walk: WalkOptions {
@@ -80,6 +89,7 @@ impl ScanPlan {
                 max_file_size: args.max_file_size,
                 now,
                 governance: Governance::default(),
+                treatments,
             },
             fail_on: fail_on(args.fail_on),
             jobs: args.jobs,

@@ -16,6 +16,7 @@ mod assemble;
 mod correlate;
 mod extract;
 mod judge;
+mod treat;
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,7 @@ use crate::governance::Governance;
 use crate::inputs::Blob;
 use crate::model::{Finding, InputError, InputErrorKind, Subject};
 use crate::rules::RuleSet;
+pub use treat::{DEFAULT_LOWER_CONFIDENCE, Treatments};
 
 /// What a scan needs besides its inputs and rules.
 #[derive(Debug, Clone)]
@@ -34,6 +36,8 @@ pub struct Options {
     /// "Today" for every age computation.
     pub now: OffsetDateTime,
     pub governance: Governance,
+    /// Paths (and very long lines) where secret findings get lower confidence.
+    pub treatments: Treatments,
 }
 
 /// Everything a scan produced, in report order.
@@ -173,6 +177,7 @@ pub fn finish(mut result: ScanResult, rules: &RuleSet, options: &Options) -> Sca
 
     correlate::correlate(&mut result.subjects, options.now);
     let mut verdicts = judge::judge(&result.subjects, rules, options.now);
+    options.treatments.apply(&result.subjects, &mut verdicts);
     cap_per_file(&result.subjects, &mut verdicts, &mut result.errors);
     result.findings = assemble::assemble(&result.subjects, verdicts, rules);
     options.governance.apply(&mut result.findings);

@@ -7,6 +7,7 @@
 
 pub(crate) mod aws;
 pub(crate) mod ci;
+pub(crate) mod gcp;
 pub(crate) mod k8s;
 pub(crate) mod private_key;
 pub(crate) mod text;
@@ -117,6 +118,7 @@ pub static SOURCES: &[&dyn Source] = &[
     &k8s::rbac::Rbac,
     &ci::github::Workflow,
     &x509::X509,
+    &gcp::service_account_key::ServiceAccountKey,
     &ci::gitlab::GitLab,
     &ci::circleci::CircleCi,
     &ci::azure::AzurePipelines,

@@ -25,6 +25,15 @@ struct RawConfig {
     exclude: Vec<String>,
     #[serde(default)]
     rules: BTreeMap<String, RawRuleOverride>,
+    #[serde(default)]
+    secrets: RawSecrets,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecrets {
+    #[serde(default)]
+    lower_confidence: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -46,6 +55,9 @@ pub struct Config {
     /// Added to `--exclude`.
     pub exclude: Vec<String>,
     pub rules: RuleOverrides,
+    /// `secrets.lower_confidence`: path globs where secret findings get one level lower
+    /// confidence; `None` keeps the defaults (`pipeline::DEFAULT_LOWER_CONFIDENCE`).
+    pub lower_confidence: Option<Vec<String>>,
 }
 
 impl Config {
@@ -117,6 +129,7 @@ impl Config {
                 entries,
                 selection: crate::rules::Selection::default(),
             },
+            lower_confidence: raw.secrets.lower_confidence,
         })
     }
 }

@@ -13,7 +13,7 @@ use crate::config::{Config, DEFAULT_CONFIG};
 use crate::governance::Governance;
 use crate::inputs::fs::{WalkOptions, display_path, excludes, history_excludes};
 use crate::model::{Confidence, Finding, InputError, InputErrorKind, Severity};
-use crate::pipeline::Options;
+use crate::pipeline::{Options, Treatments};
 use crate::rules::{RuleSet, RuleSources};
 
 /// Everything a scan needs, decided before it starts.
@@ -96,6 +96,15 @@ impl ScanPlan {
             )
         };
         let default_excludes = !args.no_default_excludes;
+        let treatments = match &config.lower_confidence {
+            None => Treatments::default(),
+            Some(globs) => Treatments::new(globs).map_err(|e| {
+                miette!(
+                    "bad secrets.lower_confidence glob in the config: {}",
+                    crate::model::InputText::foreign(&e)
+                )
+            })?,
+        };
         Ok(Self {
             roots,
             missing,
@@ -115,6 +124,7 @@ impl ScanPlan {
                 max_file_size: args.max_file_size,
                 now,
                 governance: Governance::default(),
+                treatments,
             },
             fail_on: fail_on(args.fail_on),
             jobs: args.jobs,

@@ -28,6 +28,11 @@ pub struct Subject {
     /// Other subjects correlation joined to this one (a leaked key's live identity).
     #[serde(skip)]
     pub related: Vec<Related>,
+    /// Attribute paths whose values are secrets this subject's own rules report (the
+    /// private key of a GCP service-account key): a detector matching inside one of them
+    /// does not report it a second time.
+    #[serde(skip)]
+    pub holds: Vec<String>,
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -45,6 +50,9 @@ pub enum KeyKind {
     /// A GCP service account's e-mail address.
     #[serde(rename = "gcp.client_email")]
     GcpClientEmail,
+    /// The GCP project a service-account key belongs to.
+    #[serde(rename = "gcp.project_id")]
+    GcpProjectId,
     /// The keyed hash of a secret's value (see `Secret::keyed_hash`).
     #[serde(rename = "secret.hash")]
     SecretHash,
@@ -56,6 +64,7 @@ impl KeyKind {
             Self::AwsAccessKeyId => "aws.access_key_id",
             Self::GcpPrivateKeyId => "gcp.private_key_id",
             Self::GcpClientEmail => "gcp.client_email",
+            Self::GcpProjectId => "gcp.project_id",
             Self::SecretHash => "secret.hash",
         }
     }
@@ -66,6 +75,7 @@ impl KeyKind {
             Self::AwsAccessKeyId,
             Self::GcpPrivateKeyId,
             Self::GcpClientEmail,
+            Self::GcpProjectId,
             Self::SecretHash,
         ]
         .into_iter()
@@ -221,6 +231,7 @@ impl Subject {
             keys: Vec::new(),
             secret: None,
             related: Vec::new(),
+            holds: Vec::new(),
             origin: Origin::default(),
         }
     }

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
-use super::{MAX_FINDINGS_PER_FILE, MAX_SAME_SECRET_LISTED, capped_error};
+use super::{MAX_FINDINGS_PER_FILE, MAX_SAME_SECRET_LISTED, capped_error, treat};
 use crate::inputs::{Blob, read_bounded};
 use serde_json::Value;
 
@@ -16,7 +16,7 @@ use crate::model::{
     SecretFacts, Span, Subject,
 };
 use crate::rules::{Detection, RuleSet, attribute};
-use crate::sources::{Extracted, Input, SOURCES, Source, ci, text};
+use crate::sources::{Extracted, Input, SOURCES, Source, ci, private_key, text};
 
 /// Bytes read at the start of a file to pick adapters and detect binary content.
 const HEAD: usize = 8192;
@@ -200,8 +200,17 @@ fn detect_chunk(
 ) {
     let (decoded, _) = text::decode(chunk.bytes);
     let input = Input::new(path, decoded.as_bytes());
+    let held: Vec<Span> = subjects
+        .iter()
+        .flat_map(|s| s.holds.iter().filter_map(|field| s.origin.span_of(field)))
+        .collect();
     for detection in one_per_secret(rules.detect(&decoded)) {
         if !chunk.owned.contains(&detection.found.start) || is_listed(&detection, &state.listed) {
+            continue;
+        }
+        let (start, end) = detection.found.secret_at;
+        let at = chunk.in_file(input.span(start, end));
+        if held.iter().any(|outer| contains(*outer, at)) {
             continue;
         }
         let hash = detection.found.secret.keyed_hash();
@@ -221,8 +230,19 @@ fn detect_chunk(
             continue;
         }
         let mut secret = secret_subject(&detection, input.origin(), span);
-        let (start, end) = detection.found.secret_at;
-        place_in_ci(subjects, &mut secret, chunk.in_file(input.span(start, end)));
+        key_facts(&mut secret, &decoded[detection.found.start..]);
+        if line_length(decoded.as_bytes(), detection.found.start) > treat::LONG_LINE {
+            secret.set(treat::LONG_LINE_ATTR, true);
+        }
+        if let (Some(name), Some((start, end))) = (detection.pair_name, detection.found.pair_at) {
+            let mut origin = input.origin();
+            origin.whole = Some(Anchor::At(chunk.in_file(input.span(start, end))));
+            secret.related.push(Related {
+                label: name.to_owned(),
+                origin,
+            });
+        }
+        place_in_ci(subjects, &mut secret, at);
         let found = &detection.found;
         for value in std::iter::once(&found.secret).chain(&found.pair) {
             redact_in_ci(subjects, value.expose(), &value.redacted());
@@ -262,16 +282,44 @@ fn hash_prefix(hash: &str) -> u64 {
         .unwrap_or_default()
 }
 
+/// The length in bytes of the line holding byte `at`.
+fn line_length(text: &[u8], at: usize) -> usize {
+    let start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |nl| nl + 1);
+    let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |nl| at + nl);
+    end - start
+}
+
+/// Whether span `inner` lies within `outer`.
+fn contains(outer: Span, inner: Span) -> bool {
+    (outer.line, outer.column) <= (inner.line, inner.column)
+        && (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
+}
+
+/// For a private key block (the match starts at its BEGIN line): its format and whether
+/// it is encrypted, with which cipher (see `sources::private_key`).
+fn key_facts(secret: &mut Subject, from: &str) {
+    let head = &from[..from.floor_char_boundary(from.len().min(160))];
+    if !head.contains("PRIVATE KEY-----") {
+        return;
+    }
+    if let Some(facts) = private_key::facts(from) {
+        secret
+            .set("key_format", facts.format)
+            .set("encrypted", facts.encrypted)
+            .set("cipher", facts.cipher);
+        if let Some(kdf) = facts.kdf {
+            secret.set("kdf", kdf);
+        }
+    }
+}
+
 /// A secret found inside a value of a CI configuration: one finding that carries both facts.
 /// The secret gets `ci: {platform, workflow, job, key}` (`key` is the route of the innermost
 /// value holding it) and a related location at its job; a CI credential subject whose value
 /// holds it gets `detected: true` (and `detected_by`), so that the CI rule for literal
 /// credentials does not report the same value a second time.
 fn place_in_ci(subjects: &mut [Subject], secret: &mut Subject, at: Span) {
-    let inside = |outer: Span| {
-        (outer.line, outer.column) <= (at.line, at.column)
-            && (at.end_line, at.end_column) <= (outer.end_line, outer.end_column)
-    };
+    let inside = |outer: Span| contains(outer, at);
     let size = |s: Span, subject: &Subject| {
         (
             s.end_line - s.line,

@@ -16,6 +16,7 @@ mod assemble;
 mod correlate;
 mod extract;
 mod judge;
+mod treat;
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,7 @@ use crate::governance::Governance;
 use crate::inputs::Blob;
 use crate::model::{Finding, InputError, InputErrorKind, Subject};
 use crate::rules::RuleSet;
+pub use treat::{DEFAULT_LOWER_CONFIDENCE, Treatments};
 
 /// What a scan needs besides its inputs and rules.
 #[derive(Debug, Clone)]
@@ -34,6 +36,8 @@ pub struct Options {
     /// "Today" for every age computation.
     pub now: OffsetDateTime,
     pub governance: Governance,
+    /// Paths (and very long lines) where secret findings get lower confidence.
+    pub treatments: Treatments,
 }
 
 /// Everything a scan produced, in report order.
@@ -72,14 +76,16 @@ pub const MAX_SAME_SECRET_LISTED: usize = 20;
 fn judge_capped(
     subjects: &[Subject],
     rules: &RuleSet,
-    now: OffsetDateTime,
+    options: &Options,
     errors: &mut Vec<InputError>,
 ) -> Vec<(usize, crate::rules::Verdict)> {
     const BATCH: usize = 1 << 14;
     let mut per_file: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut verdicts = Vec::new();
     for (n, batch) in subjects.chunks(BATCH).enumerate() {
-        for (i, verdict) in judge::judge(batch, rules, now) {
+        let mut judged = judge::judge(batch, rules, options.now);
+        options.treatments.apply(batch, &mut judged);
+        for (i, verdict) in judged {
             let i = n * BATCH + i;
             let count = per_file.entry(&subjects[i].origin.path).or_default();
             *count += 1;
@@ -186,7 +192,7 @@ pub fn finish(mut result: ScanResult, rules: &RuleSet, options: &Options) -> Sca
     result.errors.sort();
 
     correlate::correlate(&mut result.subjects, options.now);
-    let verdicts = judge_capped(&result.subjects, rules, options.now, &mut result.errors);
+    let verdicts = judge_capped(&result.subjects, rules, options, &mut result.errors);
     result.findings = assemble::assemble(&result.subjects, verdicts, rules);
     options.governance.apply(&mut result.findings);
     result

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
+use super::placeholder::is_placeholder;
 use super::schema::Checksum;
 use crate::model::{KeyKind, Secret};
 
@@ -121,6 +122,8 @@ pub struct SecretMatch {
     pub secret_at: (usize, usize),
     pub secret: Secret,
     pub pair: Option<Secret>,
+    /// Byte range of the paired companion within the text.
+    pub pair_at: Option<(usize, usize)>,
 }
 
 impl Detector {
@@ -175,6 +178,7 @@ impl Detector {
                 .is_some_and(|floor| shannon_entropy(value) < floor)
                 || self.allow.iter().any(|a| a.regex().is_match(value))
                 || self.checksum.is_some_and(|c| !c.holds(value))
+                || is_placeholder(value, line_before(text, base + secret.start()))
             {
                 continue;
             }
@@ -187,7 +191,8 @@ impl Detector {
                 end: base + whole.end(),
                 secret_at: (base + secret.start(), base + secret.end()),
                 secret: Secret::new(value),
-                pair: pair.map(Secret::new),
+                pair_at: pair.as_ref().map(|(at, _)| *at),
+                pair: pair.map(|(_, value)| Secret::new(value)),
             });
         }
     }
@@ -200,8 +205,9 @@ impl Detector {
 }
 
 impl Pair {
-    /// The companion nearest to `at` within `within_lines` lines either side.
-    fn find_near(&self, text: &str, at: usize) -> Option<String> {
+    /// The companion nearest to `at` within `within_lines` lines either side, and its
+    /// byte range in `text`.
+    fn find_near(&self, text: &str, at: usize) -> Option<((usize, usize), String)> {
         let bytes = text.as_bytes();
         let lines = self.within_lines as usize;
         let mut from = at;
@@ -228,12 +234,9 @@ impl Pair {
         self.pattern
             .regex()
             .captures_iter(window)
-            .filter_map(|c| {
-                c.get(1)
-                    .map(|m| (m.start().abs_diff(at - from), m.as_str()))
-            })
-            .min_by_key(|(distance, _)| *distance)
-            .map(|(_, s)| s.to_owned())
+            .filter_map(|c| c.get(1))
+            .min_by_key(|m| m.start().abs_diff(at - from))
+            .map(|m| ((from + m.start(), from + m.end()), m.as_str().to_owned()))
     }
 }
 
@@ -377,6 +380,12 @@ impl DetectorSet {
     pub(crate) fn candidates(&self, text: &str) -> Vec<usize> {
         self.hits(text).into_iter().map(|(i, _)| i).collect()
     }
+}
+
+/// The text before byte `at` on its line.
+fn line_before(text: &str, at: usize) -> &str {
+    let start = memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |nl| nl + 1);
+    &text[start..at]
 }
 
 /// Shannon entropy in bits per character.

@@ -8,6 +8,7 @@ mod docs;
 mod eval;
 mod load;
 mod overrides;
+mod placeholder;
 mod schema;
 mod selftest;
 mod validate;

@@ -7,7 +7,9 @@
 
 pub(crate) mod aws;
 pub(crate) mod ci;
+pub(crate) mod gcp;
 pub(crate) mod k8s;
+pub(crate) mod private_key;
 pub(crate) mod text;
 pub(crate) mod x509;
 
@@ -118,6 +120,7 @@ pub static SOURCES: &[&dyn Source] = &[
     &ci::github::CompositeAction,
     &ci::dependabot::Dependabot,
     &x509::X509,
+    &gcp::service_account_key::ServiceAccountKey,
     &ci::gitlab::GitLab,
     &ci::circleci::CircleCi,
     &ci::azure::AzurePipelines,

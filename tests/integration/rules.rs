@@ -376,3 +376,153 @@ negative_examples: [{ attrs: { status: Active } }]
         "the table shows line:column"
     );
 }
+
+/// Issue 7, item 2: a private key's finding says whether it is encrypted, read from the key
+/// itself (the cipher inside an OpenSSH blob, a PEM `DEK-Info`, a PKCS#8 OID): encrypted
+/// keys are low with their cipher, unencrypted ones high. The keys were made for the test
+/// with `ssh-keygen` and `openssl`.
+#[test]
+fn issue_7_encrypted_private_keys_are_low_with_their_cipher() {
+    let cases = [
+        (
+            "id_ed25519_encrypted",
+            "low",
+            true,
+            "aes256-ctr",
+            Some("bcrypt"),
+        ),
+        ("id_ed25519", "high", false, "none", Some("none")),
+        ("encrypted-rsa.pem", "low", true, "aes-256-cbc", None),
+        ("encrypted-pkcs8.pem", "low", true, "aes-256-cbc", None),
+        ("ec-p256-key.pem", "high", false, "none", None),
+    ];
+    for (file, severity, encrypted, cipher, kdf) in cases {
+        let path = format!("fixtures/rules/SEC002/fail/{file}");
+        let report = scan(&[&path, "--format", "json"]).json();
+        let found = findings_of(&report, "SEC002");
+        assert_eq!(found.len(), 1, "{file}: {found:?}");
+        let finding = &found[0];
+        let attributes = inventory_attributes(&report, &finding["subject"]["id"]);
+        assert_eq!(finding["severity"], severity, "{file}");
+        assert_eq!(attributes["encrypted"], encrypted, "{file}");
+        assert_eq!(attributes["cipher"], cipher, "{file}");
+        assert_eq!(attributes["kdf"].as_str(), kdf, "{file}");
+        assert_eq!(finding["location"]["line"], 1, "{file}");
+        if encrypted {
+            assert!(
+                finding["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("private key encrypted with {cipher} ")),
+                "{file}: {}",
+                finding["message"]
+            );
+        }
+    }
+}
+
+/// The attributes the inventory lists for the subject with id `id`.
+fn inventory_attributes<'a>(report: &'a Value, id: &Value) -> &'a Value {
+    report["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| &item["id"] == id)
+        .map(|item| &item["attributes"])
+        .unwrap_or_else(|| panic!("{id} is in the inventory"))
+}
+
+/// Issue 7, item 1: a GCP service-account key file is one finding that names the service
+/// account, at its `private_key`; the PEM block inside is not also an anonymous SEC002.
+#[test]
+fn issue_7_a_service_account_key_is_one_finding_naming_its_account() {
+    let path = "fixtures/rules/GCP001/fail/deployer-key.json";
+    let report = scan(&[path, "--format", "json"]).json();
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["GCP001"]);
+    let finding = &report["findings"][0];
+    assert_eq!(
+        finding["message"],
+        "key 3f1c9b2e7a5d4c8b9e0f1a2b3c4d5e6f7a8b9c0d of GCP service account \
+         deployer@nhiscan-test-project.iam.gserviceaccount.com (project nhiscan-test-project) \
+         is in plain text"
+    );
+    assert_eq!(finding["location"]["line"], 5);
+    assert_eq!(finding["violated_condition"][0]["field"], "private_key");
+    assert_eq!(
+        finding["subject"]["name"],
+        "deployer@nhiscan-test-project.iam.gserviceaccount.com"
+    );
+    let attributes = inventory_attributes(&report, &finding["subject"]["id"]);
+    assert_eq!(
+        attributes["client_email"],
+        "deployer@nhiscan-test-project.iam.gserviceaccount.com"
+    );
+    assert_eq!(attributes["project_id"], "nhiscan-test-project");
+    assert_eq!(attributes["private_key"], "MIIE…qrc=");
+}
+
+/// Issue 7, item 5: the parts of a multi-part credential are one finding, with the other
+/// part as a related location, and high confidence. (SEC078's match starts at the account
+/// SID when the SID names the token, so that finding starts on the SID's line.)
+#[test]
+fn issue_7_multi_part_credentials_are_one_finding_with_both_locations() {
+    let cases = [
+        (
+            "aws.env",
+            "# deploy user\nAWS_ACCESS_KEY_ID=AKIAZ7RTQ2MXGH5KPL4Q\nregion=eu-west-1\n\
+             AWS_SECRET_ACCESS_KEY=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\n",
+            "SEC001",
+            2,
+            "secret_access_key",
+            4,
+        ),
+        (
+            "storage.py",
+            "# blob storage\nSTORAGE_ACCOUNT_NAME = \"nhiscanlogs01\"\n\
+             STORAGE_ACCOUNT_KEY = \"sxCQFdwy+kC9QdfbTWUVzV1x5lI4JYjUy43fcTvVr8NnWxwf0SeX/xmO1JUPPFCbH2FVC1nc2+gXsIDWxyp4Fq==\"\n",
+            "SEC009",
+            3,
+            "account_name",
+            2,
+        ),
+        (
+            "twilio.rb",
+            "# sms\naccount_sid = 'AC8f3e2d1c0b9a87654321fedcba098765'\n\n\
+             auth_token = '4c9e1b7a2f3d8c6e5a0b9d7f1e3c2a8b'\n",
+            "SEC078",
+            2,
+            "account_sid",
+            2,
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (file, text, code, line, label, related_line) in cases {
+        let path = dir.path().join(file);
+        std::fs::write(&path, text).unwrap();
+        let report = scan(&[path.to_str().unwrap(), "--format", "json"]).json();
+        let found: Vec<(String, u64)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_owned(),
+                    f["location"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(found, [(code.to_owned(), line)], "{file}");
+        let finding = &report["findings"][0];
+        assert_eq!(finding["confidence"], "high", "{file}");
+        let related = finding["related_locations"].as_array().unwrap();
+        assert_eq!(related.len(), 1, "{file}: {related:?}");
+        assert_eq!(related[0]["label"], label, "{file}");
+        assert_eq!(related[0]["location"]["line"], related_line, "{file}");
+    }
+}

@@ -1,0 +1,3 @@
+//! Google Cloud inputs.
+
+pub(crate) mod service_account_key;

@@ -1,20 +1,25 @@
 //! The commands: a scan (plan, run the pipeline, render, exit code) and the rules commands.
 //! Returns the exit code; only `main` turns it into the process's.
 
+mod man;
 mod output;
 mod plan;
+mod progress;
 mod rules_cmd;
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal as _, Write};
+use std::sync::Arc;
+use std::time::Instant;
 
 use miette::{IntoDiagnostic, WrapErr};
 use time::OffsetDateTime;
 
-use crate::cli::{Cli, Command, ScanArgs};
+use crate::cli::{Cli, ColorChoice, Command, ScanArgs};
 use crate::inputs::git;
 use crate::model::time::format_time;
 use crate::pipeline::ScanResult;
 use crate::report::v1::{Context, Report};
+use crate::term::Style;
 use plan::GitInput;
 
 /// Exit code: nothing at or above `--fail-on`.
@@ -24,19 +29,36 @@ pub const EXIT_FINDINGS: u8 = 1;
 
 pub fn run(cli: Cli) -> miette::Result<u8> {
     match cli.command {
-        Command::Scan(args) => scan(&args),
-        Command::Rules(command) => rules_cmd::run(command),
+        Command::Scan(args) => scan(&args, cli.color),
+        Command::Rules(command) => rules_cmd::run(command, cli.color),
+        Command::Completions { shell } => {
+            emit(None, false, |out| {
+                let mut command = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(shell, &mut command, "nhiscan", out);
+                Ok(())
+            })?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Man => {
+            emit(None, false, man::write)?;
+            Ok(EXIT_CLEAN)
+        }
     }
 }
 
-fn scan(args: &ScanArgs) -> miette::Result<u8> {
+fn scan(args: &ScanArgs, color: ColorChoice) -> miette::Result<u8> {
     let started = OffsetDateTime::now_utc();
     let output = args
         .output
         .as_deref()
         .map(output::PendingOutput::create)
         .transpose()?;
-    let plan = plan::ScanPlan::new(args)?;
+    let mut plan = plan::ScanPlan::new(args)?;
+    let ticker = (!args.quiet && io::stderr().is_terminal()).then(|| {
+        let counters = Arc::new(crate::pipeline::Progress::default());
+        plan.options.progress = Some(Arc::clone(&counters));
+        progress::Ticker::start(counters)
+    });
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(requested) = plan.jobs {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
@@ -50,12 +72,19 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
         pool = pool.num_threads(jobs);
     }
     let pool = pool.build().into_diagnostic()?;
-    let result = pool.install(|| scan_inputs(&plan))?;
+    let clock = Instant::now();
+    let result = pool.install(|| scan_inputs(&plan));
+    let elapsed = clock.elapsed();
+    if let Some(ticker) = ticker {
+        ticker.finish();
+    }
+    let result = result?;
     let context = Context {
         started_at: format_time(started),
         now: format_time(plan.options.now),
         roots: plan.root_names(),
         fail_on: plan.fail_on,
+        elapsed: Some(elapsed),
     };
     let report = Report::new(&result, &plan.rules, context);
     let code = if report.summary.failed {
@@ -64,8 +93,13 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
         EXIT_CLEAN
     };
     let format = args.format;
+    let style = if output.is_some() {
+        Style::PLAIN
+    } else {
+        Style::stdout(color)
+    };
     let written = emit(output, args.quiet, |out| {
-        crate::report::write(&report, format, out)
+        crate::report::write_styled(&report, format, style, out)
     })?;
     Ok(if written == Written::PipeClosed {
         EXIT_CLEAN

@@ -80,6 +80,7 @@ impl ScanPlan {
                 max_file_size: args.max_file_size,
                 now,
                 governance: Governance::default(),
+                progress: None,
             },
             fail_on: fail_on(args.fail_on),
             jobs: args.jobs,

@@ -18,3 +18,4 @@ mod leaks;
 mod report;
 mod rules;
 mod sources;
+mod terminal;

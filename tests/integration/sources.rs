@@ -33,6 +33,7 @@ fn adapter_output() {
         max_file_size: 50 << 20,
         now: time::macros::datetime!(2026-11-23 00:00 UTC),
         governance: nhiscan::governance::Governance::default(),
+        progress: None,
     };
     insta::glob!("../../fixtures/sources", "*/*", |path| {
         let relative = path

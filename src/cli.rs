@@ -18,8 +18,19 @@ YAML rules. Every finding names the condition that failed, with the actual value
     after_help = "Examples:\n  nhiscan scan .\n  nhiscan scan fixtures/demo --format json --now 2026-11-23T00:00:00Z\n  nhiscan rules list\n  nhiscan rules show AWS001\n\nExit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage, rule or config error (or, with --fail-on-error, an input that could not be read)."
 )]
 pub struct Cli {
+    /// Colour severities and diagnostics: `auto` colours a terminal unless NO_COLOR is set (CLICOLOR_FORCE forces it).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,6 +48,17 @@ pub enum Command {
         after_help = "Examples:\n  nhiscan report --format html nhiscan.json -o nhiscan.html\n  nhiscan report --format html reports/*.json -o trend.html   the latest in full, and the trend"
     )]
     Report(ReportArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  nhiscan completions bash > ~/.local/share/bash-completion/completions/nhiscan\n  nhiscan completions zsh > \"${fpath[1]}/_nhiscan\"\n  nhiscan completions fish > ~/.config/fish/completions/nhiscan.fish"
+    )]
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), every subcommand included.
+    #[command(after_help = "Examples:\n  nhiscan man > nhiscan.1 && man ./nhiscan.1")]
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -61,8 +83,9 @@ pub enum RenderFormat {
 
 #[derive(Debug, Args)]
 pub struct RuleSourceArgs {
-    /// Directory of extra rule files (*.yaml); a rule with a built-in's code replaces it. Repeatable.
-    #[arg(long = "rules", value_name = "DIR")]
+    /// A rule file, or a directory of rule files (*.yaml, *.yml), added to the built-ins; a rule
+    /// with a built-in's code replaces it. Repeatable.
+    #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
     /// Configuration file [default: nhiscan.yaml when it exists]
     #[arg(long, value_name = "FILE")]
@@ -228,10 +251,14 @@ pub enum RulesCommand {
         #[command(flatten)]
         sources: RuleSourceArgs,
     },
-    /// Run every rule's examples and negative examples (the built-ins, or the rules in DIR).
-    #[command(after_help = "Examples:\n  nhiscan rules test\n  nhiscan rules test my-rules/")]
+    /// Run every rule's examples and negative examples (the built-ins, or the rules at PATH),
+    /// judged at 2026-06-01T00:00:00Z unless an example sets its own `now`.
+    #[command(
+        after_help = "Examples:\n  nhiscan rules test\n  nhiscan rules test my-rules/\n  nhiscan rules test my-rules/ACME001-key-in-repo.yaml"
+    )]
     Test {
-        /// A directory of rule files to test instead of the built-ins.
+        /// A rule file or a directory of rule files to test instead of the built-ins.
+        #[arg(value_name = "PATH")]
         dir: Option<PathBuf>,
     },
 }

@@ -126,7 +126,7 @@ impl Diagnostic for LoadError {
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(
-            "fix the files above; `nhiscan rules test DIR` checks rules alone",
+            "fix the problems above; `nhiscan rules test PATH` checks rules alone",
         ))
     }
 
@@ -138,6 +138,52 @@ impl Diagnostic for LoadError {
                 .map(|p| p as &dyn Diagnostic),
         ))
     }
+}
+
+/// The closing line of a [`LoadError`] and its hint, shown after the problems it counts.
+#[derive(Debug, Error)]
+#[error("{0}")]
+struct LoadSummary<'a>(&'a LoadError);
+
+impl Diagnostic for LoadSummary<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0.code()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0.help()
+    }
+}
+
+/// A fatal error as `main` prints it: every error before its hint. A [`LoadError`] is shown
+/// as its problems (each with its own hint), then the count and the hint that refers to
+/// them; miette alone would print that hint above the problems.
+pub fn render(report: &miette::Report, color: bool) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme};
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_wrap_lines(false);
+    let mut out = String::new();
+    let rendered = match report.downcast_ref::<LoadError>() {
+        Some(load) => load
+            .problems
+            .iter()
+            .take(MAX_SHOWN)
+            .try_for_each(|problem| {
+                handler.render_report(&mut out, problem)?;
+                out.push('\n');
+                Ok(())
+            })
+            .and_then(|()| handler.render_report(&mut out, &LoadSummary(load))),
+        None => handler.render_report(&mut out, report.as_ref()),
+    };
+    if rendered.is_err() {
+        return format!("{report}\n");
+    }
+    out
 }
 
 /// Reads a config or rule file, at most `MAX_FILE_BYTES`; a larger file is an error.

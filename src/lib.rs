@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod sources;
+pub mod term;
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));

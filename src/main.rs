@@ -6,14 +6,13 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 fn main() -> ExitCode {
-    let _already_set = miette::set_hook(Box::new(|_| {
-        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
-    }));
     let cli = nhiscan::cli::Cli::parse();
+    let color = nhiscan::term::Style::stderr_color(cli.color);
     match nhiscan::app::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(report) => {
-            let _unreported = writeln!(std::io::stderr().lock(), "{report:?}");
+            let text = nhiscan::diag::render(&report, color);
+            let _unreported = write!(std::io::stderr().lock(), "{text}");
             ExitCode::from(2)
         }
     }

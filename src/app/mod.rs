@@ -2,22 +2,27 @@
 //! Returns the exit code; only `main` turns it into the process's.
 
 mod locate;
+mod man;
 mod output;
 mod plan;
+mod progress;
 mod report_cmd;
 mod rules_cmd;
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal as _, Write};
+use std::sync::Arc;
+use std::time::Instant;
 
 use miette::{IntoDiagnostic, WrapErr};
 use time::OffsetDateTime;
 
-use crate::cli::{Cli, Command, OutputArg, ScanArgs};
+use crate::cli::{Cli, ColorChoice, Command, OutputArg, ScanArgs};
 use crate::inputs::git;
 use crate::model::time::format_time;
 use crate::pipeline::ScanResult;
 use crate::report::Format;
 use crate::report::v1::{Context, Report};
+use crate::term::Style;
 use plan::GitInput;
 
 /// Exit code: nothing at or above `--fail-on`.
@@ -29,16 +34,33 @@ pub const EXIT_ERROR: u8 = 2;
 
 pub fn run(cli: Cli) -> miette::Result<u8> {
     match cli.command {
-        Command::Scan(args) => scan(&args),
-        Command::Rules(command) => rules_cmd::run(command),
+        Command::Scan(args) => scan(&args, cli.color),
+        Command::Rules(command) => rules_cmd::run(command, cli.color),
         Command::Report(args) => report_cmd::run(&args),
+        Command::Completions { shell } => {
+            emit(Target::Stdout, |out| {
+                let mut command = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(shell, &mut command, "nhiscan", out);
+                Ok(())
+            })?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Man => {
+            emit(Target::Stdout, man::write)?;
+            Ok(EXIT_CLEAN)
+        }
     }
 }
 
-fn scan(args: &ScanArgs) -> miette::Result<u8> {
+fn scan(args: &ScanArgs, color: ColorChoice) -> miette::Result<u8> {
     let started = OffsetDateTime::now_utc();
     let outputs = open_outputs(args)?;
-    let plan = plan::ScanPlan::new(args)?;
+    let mut plan = plan::ScanPlan::new(args)?;
+    let ticker = (!args.quiet && io::stderr().is_terminal()).then(|| {
+        let counters = Arc::new(crate::pipeline::Progress::default());
+        plan.options.progress = Some(Arc::clone(&counters));
+        progress::Ticker::start(counters)
+    });
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(requested) = plan.jobs {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
@@ -52,13 +74,20 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
         pool = pool.num_threads(jobs);
     }
     let pool = pool.build().into_diagnostic()?;
-    let mut result = pool.install(|| scan_inputs(&plan))?;
+    let clock = Instant::now();
+    let result = pool.install(|| scan_inputs(&plan));
+    let elapsed = clock.elapsed();
+    if let Some(ticker) = ticker {
+        ticker.finish();
+    }
+    let mut result = result?;
     result.findings.retain(|f| plan.shown.shows(f));
     let context = Context {
         started_at: format_time(started),
         now: format_time(plan.options.now),
         roots: plan.root_names(),
         fail_on: plan.fail_on,
+        elapsed: Some(elapsed),
     };
     let report = Report::new(&result, &plan.rules, context);
     let code = if report.summary.failed {
@@ -75,8 +104,12 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
     let mut written = Written::All;
     for output in outputs.list {
         let format = output.format;
+        let style = match output.target {
+            Target::Stdout => Style::stdout(color),
+            Target::File(_) => Style::PLAIN,
+        };
         let done = emit(output.target, |out| {
-            crate::report::write(&report, format, &settings, out)
+            crate::report::write_styled(&report, format, &settings, style, out)
         })?;
         if done == Written::PipeClosed {
             written = Written::PipeClosed;
@@ -87,7 +120,8 @@ fn scan(args: &ScanArgs) -> miette::Result<u8> {
         let _stderr_is_best_effort = if args.quiet {
             crate::report::write_summary(&report, &mut stderr)
         } else {
-            crate::report::write(&report, Format::Table, &settings, &mut stderr)
+            let style = Style::stderr(color);
+            crate::report::write_styled(&report, Format::Table, &settings, style, &mut stderr)
         };
     }
     let left_out = crate::report::sarif_left_out(&report);

@@ -125,6 +125,7 @@ impl ScanPlan {
                 now,
                 governance: Governance::default(),
                 treatments,
+                progress: None,
             },
             fail_on: fail_on(args.fail_on),
             jobs: args.jobs,

@@ -7,12 +7,14 @@ use miette::miette;
 
 use super::plan::{load_config, load_rules};
 use super::{EXIT_CLEAN, emit};
-use crate::cli::{ListFormat, RuleSourceArgs, RulesCommand};
+use crate::cli::{ColorChoice, ListFormat, RuleSourceArgs, RulesCommand};
 use crate::config::Config;
+use crate::model::time::format_time;
 use crate::report::v1::RuleInfo;
 use crate::rules::RuleSet;
+use crate::term::Style;
 
-pub(super) fn run(command: RulesCommand) -> miette::Result<u8> {
+pub(super) fn run(command: RulesCommand, color: ColorChoice) -> miette::Result<u8> {
     match command {
         RulesCommand::List { format, sources } => {
             let rules = load_rules(&sources, &load_config(&sources, &[])?, true, false)?;
@@ -23,7 +25,7 @@ pub(super) fn run(command: RulesCommand) -> miette::Result<u8> {
                     serde_json::to_writer_pretty(&mut *out, &infos)?;
                     writeln!(out)
                 }
-                ListFormat::Table => write_rule_table(&rules, out),
+                ListFormat::Table => write_rule_table(&rules, Style::stdout(color).width, out),
             })?;
             Ok(EXIT_CLEAN)
         }
@@ -51,6 +53,11 @@ pub(super) fn run(command: RulesCommand) -> miette::Result<u8> {
             };
             let rules = load_rules(&sources, &Config::default(), dirs.is_empty(), true)?;
             emit(super::Target::Stdout, |out| {
+                writeln!(
+                    out,
+                    "examples judged at now = {} (an example's own `now:` wins)",
+                    format_time(crate::rules::EXAMPLE_NOW)
+                )?;
                 for rule in rules.rules() {
                     let (positive, negative) = rule.example_counts();
                     writeln!(
@@ -66,12 +73,12 @@ pub(super) fn run(command: RulesCommand) -> miette::Result<u8> {
     }
 }
 
-fn write_rule_table(rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+fn write_rule_table(rules: &RuleSet, width: u16, out: &mut dyn Write) -> io::Result<()> {
     let mut table = comfy_table::Table::new();
     table
         .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-        .set_width(100)
+        .set_width(width)
         .set_header(["code", "name", "severity", "subject", "enabled"]);
     for rule in rules.rules() {
         table.add_row([

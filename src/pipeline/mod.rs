@@ -19,6 +19,8 @@ mod judge;
 mod treat;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use time::OffsetDateTime;
@@ -38,6 +40,37 @@ pub struct Options {
     pub governance: Governance,
     /// Paths (and very long lines) where secret findings get lower confidence.
     pub treatments: Treatments,
+    /// Counters a progress display reads while the scan runs, when one is shown.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// What extraction has done so far, updated as each blob is extracted.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub files: AtomicU64,
+    pub bytes: AtomicU64,
+    /// Subjects (NHIs and secrets) found so far.
+    pub subjects: AtomicU64,
+}
+
+impl Progress {
+    fn record(&self, facts: &extract::BlobFacts) {
+        if facts.scanned {
+            self.files.fetch_add(1, Ordering::Relaxed);
+            self.bytes.fetch_add(facts.bytes, Ordering::Relaxed);
+        }
+        self.subjects
+            .fetch_add(facts.subjects.len() as u64, Ordering::Relaxed);
+    }
+}
+
+/// Extracts one blob, counting it in the progress.
+fn extract_counted(blob: &Blob, rules: &RuleSet, options: &Options) -> extract::BlobFacts {
+    let facts = extract::extract(blob, rules, options.max_file_size);
+    if let Some(progress) = &options.progress {
+        progress.record(&facts);
+    }
+    facts
 }
 
 /// Everything a scan produced, in report order.
@@ -130,7 +163,7 @@ pub fn run(blobs: &[Blob], rules: &RuleSet, options: &Options) -> ScanResult {
 pub fn extract_into(result: &mut ScanResult, blobs: &[Blob], rules: &RuleSet, options: &Options) {
     let facts: Vec<extract::BlobFacts> = blobs
         .par_iter()
-        .map(|blob| extract::extract(blob, rules, options.max_file_size))
+        .map(|blob| extract_counted(blob, rules, options))
         .collect();
     absorb(result, facts);
 }
@@ -150,7 +183,7 @@ pub fn extract_loaded<T: Sync, S>(
     let facts: Vec<extract::BlobFacts> = items
         .par_iter()
         .map_init(init, |state, item| match load(state, item) {
-            Ok(blob) => extract::extract(&blob, rules, options.max_file_size),
+            Ok(blob) => extract_counted(&blob, rules, options),
             Err(error) => extract::BlobFacts {
                 errors: vec![error],
                 ..extract::BlobFacts::default()

@@ -43,7 +43,7 @@ pub(super) fn write(report: &Report<'_>, locator: &Locator, out: &mut dyn Write)
         ];
         command(out, "warning", &properties, &error.reason)?;
     }
-    writeln!(out, "{}", super::table::summary_line(report))
+    writeln!(out, "{}", super::table::summary_line(report, false))
 }
 
 fn command_name(severity: Severity) -> &'static str {

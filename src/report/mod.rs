@@ -19,6 +19,8 @@ pub use paths::{Locator, RepoPath};
 pub use sarif::{MAX_RESULTS as SARIF_MAX_RESULTS, left_out as sarif_left_out};
 pub use v1::Report;
 
+use crate::term::Style;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
@@ -45,15 +47,26 @@ pub struct Settings {
     pub sarif_category: Option<String>,
 }
 
-/// Writes `report` in `format`.
+/// Writes `report` in `format`, plain (no colour, the default table width): for files.
 pub fn write(
     report: &Report<'_>,
     format: Format,
     settings: &Settings,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    write_styled(report, format, settings, Style::PLAIN, out)
+}
+
+/// Writes `report` in `format` for a stream of `style` (a terminal's width and colour).
+pub fn write_styled(
+    report: &Report<'_>,
+    format: Format,
+    settings: &Settings,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
-        Format::Table => table::write(report, out),
+        Format::Table => table::write(report, style, out),
         Format::Json => json::write(report, out),
         Format::Jsonl => json::write_lines(report, out),
         Format::Sarif => sarif::write(report, settings, out),
@@ -67,7 +80,7 @@ pub fn write(
 
 /// The table's closing line alone: counts, inventory, bytes, errors, policy, `now`.
 pub fn write_summary(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{}", table::summary_line(report))
+    writeln!(out, "{}", table::summary_line(report, false))
 }
 
 /// Unsuppressed findings in reading order: by location, then code.

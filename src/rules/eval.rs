@@ -153,6 +153,16 @@ pub(crate) fn holds(
     explain(condition, attrs, ctx, true)
 }
 
+/// Evaluates `condition`; `Some(reasons)` when it does not hold, with the leaves that made
+/// it fail (a leaf's `op` is `not <op>` when the leaf was false).
+pub(crate) fn fails(
+    condition: &Condition,
+    attrs: &Map<String, Value>,
+    ctx: &Context,
+) -> Option<Vec<ViolatedCondition>> {
+    explain(condition, attrs, ctx, false)
+}
+
 /// `Some(leaves)` when `condition` evaluates to `want`, the leaves being the reason.
 fn explain(
     condition: &Condition,

@@ -20,7 +20,8 @@ pub struct Builtin {
     pub text: &'static str,
 }
 
-/// Where rules come from: the built-ins and any `--rules DIR`s (later ones win by code).
+/// Where rules come from: the built-ins and any `--rules PATH`s, each a rule file or a
+/// directory of them (later ones win by code).
 #[derive(Debug, Clone, Default)]
 pub struct RuleSources<'a> {
     pub builtins: &'a [Builtin],
@@ -110,6 +111,7 @@ pub fn load(
     }
 }
 
+/// The rule file `dir` names (whatever its extension), or the `*.yaml`/`*.yml` files under it.
 fn user_rule_files(dir: &PathBuf) -> Result<Vec<SourceFile>, Box<Problem>> {
     let missing = |reason: String| {
         Box::new(
@@ -122,9 +124,14 @@ fn user_rule_files(dir: &PathBuf) -> Result<Vec<SourceFile>, Box<Problem>> {
             ),
         )
     };
+    if dir.is_file() {
+        let text = crate::diag::read_bounded_text(dir)
+            .map_err(|e| missing(format!("cannot read {}: {e}", dir.display())))?;
+        return Ok(vec![SourceFile::new(dir.display().to_string(), text)]);
+    }
     if !dir.is_dir() {
         return Err(missing(format!(
-            "rules directory {} does not exist",
+            "rules path {} is neither a file nor a directory",
             dir.display()
         )));
     }

@@ -22,6 +22,7 @@ pub use crate::diag::{LoadError, Problem};
 pub use docs::docs;
 pub use load::{BUILTIN_POLICY_VERSION, Builtin, RuleSources, load};
 pub use overrides::{ParamOverride, RuleOverride, RuleOverrides, Selection};
+pub use selftest::EXAMPLE_NOW;
 
 use crate::model::{
     Confidence, KeyKind, SecretFacts, Severity, Subject, ViolatedCondition, sha256_hex,
@@ -149,6 +150,18 @@ impl Rule {
             eval::holds(scope, attrs, ctx)?;
         }
         eval::holds(when, attrs, ctx)
+    }
+
+    /// Why a posture rule does not flag `attrs`: the leaves of `where` or `when` that failed.
+    fn why_not(&self, attrs: &Map<String, Value>, ctx: &Context) -> Vec<ViolatedCondition> {
+        let Body::Posture { scope, when, .. } = &self.body else {
+            return Vec::new();
+        };
+        scope
+            .as_ref()
+            .and_then(|scope| eval::fails(scope, attrs, ctx))
+            .or_else(|| eval::fails(when, attrs, ctx))
+            .unwrap_or_default()
     }
 
     /// Renders the message template; `{{actual}}`, `{{expected}}`, `{{field}}` come from the

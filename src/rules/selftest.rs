@@ -9,12 +9,12 @@ use time::macros::datetime;
 
 use super::eval::Context;
 use super::schema::{RawExample, RawRefineExample, RawSubjectExample};
-use super::{Body, Rule};
-use crate::model::Step;
-use crate::model::time::parse_time;
+use super::{Body, Rule, display};
+use crate::model::time::{format_time, parse_time};
+use crate::model::{Step, ViolatedCondition};
 
-/// The `now` of examples that do not set one.
-pub(crate) const EXAMPLE_NOW: OffsetDateTime = datetime!(2026-06-01 00:00 UTC);
+/// The `now` of examples that do not set one (documented in docs/writing-rules.md).
+pub const EXAMPLE_NOW: OffsetDateTime = datetime!(2026-06-01 00:00 UTC);
 
 /// One failed expectation, at a route into the rule's YAML.
 #[derive(Debug, Clone)]
@@ -132,6 +132,28 @@ fn unresolved(
     })
 }
 
+/// Conditions as a self-test failure shows them: each with the actual value beside the
+/// expected one (`last_rotated older_than_days 90 (actual: 12)`).
+fn conditions(reasons: &[ViolatedCondition]) -> String {
+    if reasons.is_empty() {
+        return "no condition decided it".to_owned();
+    }
+    reasons
+        .iter()
+        .map(|r| {
+            let unit = r.unit.map_or(String::new(), |u| format!(" {u}"));
+            format!(
+                "{} {} {}{unit} (actual: {}{unit})",
+                r.field,
+                r.op,
+                display(&r.expected),
+                display(&r.actual)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Every position where one of the detector's keywords starts, ascending.
 fn keyword_hits(detector: &super::detect::Detector, text: &str) -> Vec<usize> {
     let mut hits: Vec<usize> = detector
@@ -175,20 +197,24 @@ fn check_one(rule: &Rule, example: &RawExample, negative: bool) -> Option<String
             let verdict = rule.judge(&example.attrs, &Context { now });
             match (negative, verdict) {
                 (true, Some(reasons)) => Some(format!(
-                    "negative example violates the rule ({})",
-                    reasons
-                        .iter()
-                        .map(|r| format!("{} {} {}", r.field, r.op, r.expected))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "negative example violates the rule at now {}: {}",
+                    format_time(now),
+                    conditions(&reasons)
                 )),
-                (false, None) => Some("example does not violate the rule".to_owned()),
+                (false, None) => Some(format!(
+                    "example does not violate the rule at now {}: {}",
+                    format_time(now),
+                    conditions(&rule.why_not(&example.attrs, &Context { now }))
+                )),
                 (false, Some(reasons)) => {
                     if let Some(field) = &example.violates
                         && !reasons.iter().any(|r| &r.field == field)
                     {
-                        let got: Vec<_> = reasons.iter().map(|r| r.field.as_str()).collect();
-                        return Some(format!("example violates {got:?}, not `{field}`"));
+                        return Some(format!(
+                            "example violates {}, not `{field}` (at now {})",
+                            conditions(&reasons),
+                            format_time(now)
+                        ));
                     }
                     let (_, missing) = rule.render(&example.attrs, reasons.first(), None);
                     (!missing.is_empty()).then(|| {

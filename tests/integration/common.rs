@@ -100,6 +100,18 @@ impl Nhiscan {
         self
     }
 
+    /// Sets an environment variable for this run (the harness scrubs the rest).
+    pub(crate) fn env(mut self, key: &str, value: &str) -> Self {
+        self.command.env(key, value);
+        self
+    }
+
+    /// Removes an environment variable the harness sets (`NO_COLOR`).
+    pub(crate) fn env_remove(mut self, key: &str) -> Self {
+        self.command.env_remove(key);
+        self
+    }
+
     pub(crate) fn current_dir(mut self, dir: &Path) -> Self {
         self.command.current_dir(dir);
         self
@@ -147,12 +159,22 @@ impl Nhiscan {
             std::thread::sleep(std::time::Duration::from_millis(5));
         };
         feeder.join().expect("stdin feeder");
+        let text = |bytes: Vec<u8>| mask_timing(&String::from_utf8_lossy(&bytes));
         Run {
             code: status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&stdout.join().expect("stdout reader")).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr.join().expect("stderr reader")).into_owned(),
+            stdout: text(stdout.join().expect("stdout reader")),
+            stderr: text(stderr.join().expect("stderr reader")),
         }
     }
+}
+
+/// The table's scan duration and throughput (` in 0.42 s (8.1 MB/s)`), which differ from
+/// run to run, as ` in [duration]`.
+pub(crate) fn mask_timing(text: &str) -> String {
+    static TIMING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r" in [0-9]+\.[0-9]{2} s \([0-9]+\.[0-9] MB/s\)").unwrap()
+    });
+    TIMING.replace_all(text, " in [duration]").into_owned()
 }
 
 /// One line per finding: `CODE severity path:line:col` and its violated conditions, the

@@ -21,3 +21,4 @@ mod outputs;
 mod report;
 mod rules;
 mod sources;
+mod terminal;

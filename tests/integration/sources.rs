@@ -34,6 +34,7 @@ fn adapter_output() {
         now: time::macros::datetime!(2026-11-23 00:00 UTC),
         governance: nhiscan::governance::Governance::default(),
         treatments: nhiscan::pipeline::Treatments::default(),
+        progress: None,
     };
     insta::glob!("../../fixtures/sources", "*/*", |path| {
         let relative = path

@@ -31,6 +31,8 @@ pub struct Context {
     pub roots: Vec<String>,
     /// A severity, or `None` for `--fail-on never`.
     pub fail_on: Option<Severity>,
+    /// How long reading and judging the inputs took (not in the JSON contract).
+    pub elapsed: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -114,6 +116,10 @@ pub struct ScanInfo {
     pub files_too_large: u64,
     /// How many files each adapter read (`text` counts every text file).
     pub files_by_source: Map<String, Value>,
+    /// How long reading and judging the inputs took: shown by the table, not part of the
+    /// JSON contract (schema 1.2 has no room for it).
+    #[serde(skip)]
+    pub elapsed: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -260,6 +266,7 @@ impl<'a> Report<'a> {
                     .iter()
                     .map(|(k, v)| ((*k).to_owned(), json!(v)))
                     .collect(),
+                elapsed: context.elapsed,
             },
             summary: Summary {
                 findings: findings.len() as u64 - suppressed,

@@ -12,6 +12,7 @@ mod ci_platforms;
 mod cli;
 mod common;
 mod correlate;
+mod fuzz_corpus;
 mod git;
 mod k8s;
 mod leaks;

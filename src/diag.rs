@@ -298,7 +298,7 @@ impl SourceFile {
         self.site(route, key).problem(message, label, help)
     }
 
-    /// A problem at a 1-based line and column (from a parser's error).
+    /// A problem at a 1-based line and column in characters (from a parser's error).
     pub(crate) fn at_line(
         &self,
         line: usize,
@@ -312,11 +312,16 @@ impl SourceFile {
             .take(line.saturating_sub(1))
             .map(str::len)
             .sum();
-        let offset = (start + column.saturating_sub(1)).min(self.text.len());
+        let start = start.min(self.text.len());
+        let offset = self.text[start..]
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(self.text.len(), |(i, _)| start + i);
         self.site_at(Some(offset)).problem(message, label, None)
     }
 
     fn site_at(&self, offset: Option<usize>) -> Site {
+        let offset = offset.map(|o| self.text.floor_char_boundary(o));
         let span = offset.map(|start| {
             let end = self.text[start..]
                 .find('\n')

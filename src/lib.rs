@@ -15,6 +15,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod fuzz;
 pub mod governance;
 pub mod inputs;
 pub mod model;

@@ -50,10 +50,32 @@ pub fn load(
             Err(problem) => problems.push(*problem),
         }
     }
+    load_files(
+        &files,
+        sources.test_builtins,
+        problems,
+        overrides,
+        policy_version,
+    )
+}
 
+/// Loads one user rule file from memory (validated, compiled and self-tested), without the
+/// built-ins.
+pub fn load_user_text(path: String, text: String) -> Result<RuleSet, LoadError> {
+    let files = [(false, SourceFile::new(path, text))];
+    load_files(&files, false, Vec::new(), &RuleOverrides::default(), None)
+}
+
+fn load_files(
+    files: &[(bool, SourceFile)],
+    test_builtins: bool,
+    mut problems: Vec<Problem>,
+    overrides: &RuleOverrides,
+    policy_version: Option<&str>,
+) -> Result<RuleSet, LoadError> {
     let mut by_code: BTreeMap<String, Rule> = BTreeMap::new();
     let mut first_seen: HashMap<String, (bool, String)> = HashMap::new();
-    for (builtin, file) in &files {
+    for (builtin, file) in files {
         let raw: RawRule = match file.parse() {
             Ok(raw) => raw,
             Err(problem) => {
@@ -79,7 +101,7 @@ pub fn load(
             .or_insert((*builtin, file.path.clone()));
         let before = problems.len();
         validate::metadata(&raw, file, &mut problems);
-        let check = !*builtin || sources.test_builtins;
+        let check = !*builtin || test_builtins;
         let rule = compile::rule(raw, file, &mut problems, check);
         if let Some(rule) = rule.filter(|_| problems.len() == before) {
             let examples = if check {

@@ -181,6 +181,22 @@ fn bad_config_exits_2_pointing_at_the_line() {
     );
 }
 
+/// Found by the `config_file` fuzz target: the YAML parser counts columns in characters,
+/// and a multi-byte character before the error made the diagnostic slice inside it.
+#[test]
+fn a_config_error_after_multibyte_characters_points_at_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("nhiscan.yaml");
+    let text =
+        "rules:\n  GHA001:\n    enabled: false\n  CRT0     \u{fffd}\u{fffd}\u{fffd}\u{fffd}s: 10\n";
+    std::fs::write(&config, text).unwrap();
+    let run = scan(&["fixtures/demo", "--config", config.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let stderr = run.stderr.replace(config.to_str().unwrap(), "[CONFIG]");
+    assert!(stderr.contains("[CONFIG]:4:"), "{stderr}");
+}
+
 #[test]
 fn config_is_read_from_the_working_directory_by_default() {
     let dir = tempfile::tempdir().unwrap();

@@ -13,6 +13,7 @@ mod ci_platforms;
 mod cli;
 mod common;
 mod correlate;
+mod fuzz_corpus;
 mod git;
 mod html;
 mod k8s;

@@ -17,20 +17,32 @@ fn write(path: &Path, text: &str) {
 
 /// `(code, path, line)` of every finding, paths relative to `base` when below it.
 fn found(report: &Value, base: &str) -> Vec<(String, String, u64)> {
-    report["findings"]
+    let place = |code: &str, location: &Value| {
+        let path = location["path"].as_str().unwrap();
+        let path = path.strip_prefix(base).unwrap_or(path);
+        (
+            code.to_owned(),
+            path.trim_start_matches('/').to_owned(),
+            location["line"].as_u64().unwrap(),
+        )
+    };
+    let mut found: Vec<_> = report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| {
-            let path = f["location"]["path"].as_str().unwrap();
-            let path = path.strip_prefix(base).unwrap_or(path);
-            (
-                f["code"].as_str().unwrap().to_owned(),
-                path.trim_start_matches('/').to_owned(),
-                f["location"]["line"].as_u64().unwrap(),
-            )
+        .flat_map(|f| {
+            let code = f["code"].as_str().unwrap();
+            let same_secret = f["related_locations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| r["label"] == "same secret")
+                .map(|r| place(code, &r["location"]));
+            std::iter::once(place(code, &f["location"])).chain(same_secret)
         })
-        .collect()
+        .collect();
+    found.sort();
+    found
 }
 
 fn sec001(path: &str) -> (String, String, u64) {

@@ -79,7 +79,7 @@ fn issue9_several_outputs_in_one_run_each_in_its_format() {
     let sarif: Value = serde_json::from_str(&read(&dir.path().join("r.sarif"))).unwrap();
     assert_valid(&sarif_validator(), &sarif, "SARIF of -o sarif:PATH");
     let json: Value = serde_json::from_str(&read(&dir.path().join("r.json"))).unwrap();
-    assert_eq!(json["schema_version"], "1.2");
+    assert_eq!(json["schema_version"], "1.3");
     let quality: Value = serde_json::from_str(&read(&dir.path().join("quality.json"))).unwrap();
     assert_eq!(
         quality[0]["check_name"], "SEC003",

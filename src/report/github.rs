@@ -83,18 +83,7 @@ fn escape_data(text: &str) -> String {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
-            c if c.is_control()
-                || matches!(
-                    c,
-                    '\u{061c}'
-                        | '\u{200e}'
-                        | '\u{200f}'
-                        | '\u{2028}'
-                        | '\u{2029}'
-                        | '\u{202a}'..='\u{202e}'
-                        | '\u{2066}'..='\u{2069}'
-                ) =>
-            {
+            c if c.is_control() || super::is_bidi_or_separator(c) => {
                 let _infallible = write!(out, "\\u{{{:04x}}}", c as u32);
             }
             c => out.push(c),

@@ -873,17 +873,8 @@ fn esc(text: &str) -> String {
                 let _ = write!(out, "\\x{:02x}", c as u32);
             }
             c if ('\u{80}'..='\u{9f}').contains(&c)
-                || matches!(
-                    c,
-                    '\u{061c}'
-                        | '\u{200e}'
-                        | '\u{200f}'
-                        | '\u{2028}'
-                        | '\u{2029}'
-                        | '\u{202a}'..='\u{202e}'
-                        | '\u{2066}'..='\u{2069}'
-                        | '\u{feff}'
-                ) =>
+                || super::is_bidi_or_separator(c)
+                || c == '\u{feff}' =>
             {
                 let _ = write!(out, "\\u{{{:04x}}}", c as u32);
             }

@@ -92,18 +92,7 @@ fn escape(text: &str) -> String {
                 out.push(c);
             }
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control()
-                || matches!(
-                    c,
-                    '\u{061c}'
-                        | '\u{200e}'
-                        | '\u{200f}'
-                        | '\u{2028}'
-                        | '\u{2029}'
-                        | '\u{202a}'..='\u{202e}'
-                        | '\u{2066}'..='\u{2069}'
-                ) =>
-            {
+            c if c.is_control() || super::is_bidi_or_separator(c) => {
                 let _infallible = write!(out, "\\u{{{:04x}}}", c as u32);
             }
             c => out.push(c),

@@ -83,6 +83,22 @@ pub fn write_summary(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()>
     writeln!(out, "{}", table::summary_line(report, false))
 }
 
+/// Bidirectional controls and line or paragraph separators: characters a viewer acts on
+/// (reordering or breaking what is shown) instead of showing them. Each format escapes them
+/// its own way, as it does control characters.
+fn is_bidi_or_separator(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+    )
+}
+
 /// Unsuppressed findings in reading order: by location, then code.
 fn ordered<'r, 'a>(report: &'r Report<'a>) -> Vec<&'r v1::Finding<'a>> {
     let mut findings: Vec<&v1::Finding<'a>> = report

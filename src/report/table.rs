@@ -329,18 +329,7 @@ fn safe(text: &str) -> String {
             c if (c as u32) < 0x20 || c == '\x7f' => {
                 let _infallible = write!(out, "\\x{:02x}", c as u32);
             }
-            c if ('\u{80}'..='\u{9f}').contains(&c)
-                || matches!(
-                    c,
-                    '\u{061c}'
-                        | '\u{200e}'
-                        | '\u{200f}'
-                        | '\u{2028}'
-                        | '\u{2029}'
-                        | '\u{202a}'..='\u{202e}'
-                        | '\u{2066}'..='\u{2069}'
-                ) =>
-            {
+            c if ('\u{80}'..='\u{9f}').contains(&c) || super::is_bidi_or_separator(c) => {
                 let _infallible = write!(out, "\\u{{{:04x}}}", c as u32);
             }
             c => out.push(c),

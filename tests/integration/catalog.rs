@@ -64,12 +64,10 @@ fn a_rule_whose_negative_example_fires_is_rejected() {
     .unwrap_err();
     assert_eq!(err.problems.len(), 1);
     assert!(
-        err.problems[0]
-            .message
-            .contains(
-                "negative example violates the rule at now 2026-06-01T00:00:00Z: \
+        err.problems[0].message.contains(
+            "negative example violates the rule at now 2026-06-01T00:00:00Z: \
                  last_rotated older_than_days 90 days (actual: 1857 days)"
-            ),
+        ),
         "{}",
         err.problems[0]
     );

@@ -42,7 +42,7 @@ fn every_fuzz_target_has_a_kept_corpus_that_replays_without_panic() {
             "fuzz/corpus/{target} has no seed"
         );
         for file in files.iter().filter(|f| !is_kept(f)) {
-            let data = std::fs::read(&file).unwrap();
+            let data = std::fs::read(file).unwrap();
             let outcome = std::panic::catch_unwind(|| replay(target, &data));
             assert!(outcome.is_ok(), "{target}: {} panics", file.display());
         }

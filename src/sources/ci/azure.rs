@@ -56,16 +56,9 @@ impl Source for AzurePipelines {
     }
 
     fn extract(&self, input: &Input<'_>, out: &mut Extracted) -> Result<(), SourceError> {
-        let parsed = input.yaml();
-        let Some(root) = parsed.document.values().first() else {
+        let Some((root, origin)) = super::top_mapping(input, "an Azure pipeline")? else {
             return Ok(());
         };
-        let Some(root) = root.as_object() else {
-            return Err(SourceError(
-                "not an Azure pipeline: the top level is not a mapping".into(),
-            ));
-        };
-        let origin = input.origin_in(parsed);
         Pipeline {
             root,
             origin: &origin,

@@ -34,16 +34,9 @@ impl Source for CircleCi {
     }
 
     fn extract(&self, input: &Input<'_>, out: &mut Extracted) -> Result<(), SourceError> {
-        let parsed = input.yaml();
-        let Some(root) = parsed.document.values().first() else {
+        let Some((root, origin)) = super::top_mapping(input, "a CircleCI config")? else {
             return Ok(());
         };
-        let Some(root) = root.as_object() else {
-            return Err(SourceError(
-                "not a CircleCI config: the top level is not a mapping".into(),
-            ));
-        };
-        let origin = input.origin_in(parsed);
         let config = Config {
             root,
             origin: &origin,

@@ -139,6 +139,32 @@ pub(crate) fn value_form(value: &str) -> &'static str {
     }
 }
 
+/// A configuration's top-level mapping and the origin its routes resolve in.
+pub(crate) type TopMapping<'i> = (
+    &'i serde_json::Map<String, serde_json::Value>,
+    crate::model::Origin,
+);
+
+/// The first YAML document of `input` when it is a mapping, with an origin whose routes
+/// resolve in it: `None` for an empty file, an error naming `what` (`"a CircleCI config"`)
+/// when the top level is something else.
+pub(crate) fn top_mapping<'i>(
+    input: &'i crate::sources::Input<'_>,
+    what: &'static str,
+) -> Result<Option<TopMapping<'i>>, crate::sources::SourceError> {
+    let parsed = input.yaml();
+    let Some(root) = parsed.document.values().first() else {
+        return Ok(None);
+    };
+    let Some(root) = root.as_object() else {
+        return Err(crate::sources::SourceError(crate::reason!(
+            "not {}: the top level is not a mapping",
+            what
+        )));
+    };
+    Ok(Some((root, input.origin_in(parsed))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

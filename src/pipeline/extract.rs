@@ -140,7 +140,7 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
         ));
     }
     let mut state = FileSecrets::new(&facts.subjects);
-    let detected = text::for_each_chunk(decoded.as_bytes(), CHUNK, OVERLAP, |chunk| {
+    let detected = text::for_each_chunk_of(decoded.as_bytes(), CHUNK, OVERLAP, |chunk| {
         detect_chunk(chunk, &path, rules, &mut state, &mut facts.subjects);
     });
     if let Err(e) = detected {

@@ -69,6 +69,28 @@ impl Chunk<'_> {
     }
 }
 
+/// [`for_each_chunk`] over bytes already in memory: one chunk, the bytes themselves, when
+/// they fit (never copied into a chunk buffer: most files are a few KiB, the buffer 8 MiB).
+pub(crate) fn for_each_chunk_of(
+    bytes: &[u8],
+    chunk_size: usize,
+    overlap: usize,
+    f: impl FnMut(&Chunk<'_>),
+) -> io::Result<()> {
+    let mut f = f;
+    if bytes.len() <= chunk_size {
+        f(&Chunk {
+            bytes,
+            offset: 0,
+            lines_before: 0,
+            columns_before: 0,
+            owned: 0..bytes.len(),
+        });
+        return Ok(());
+    }
+    for_each_chunk(bytes, chunk_size, overlap, f)
+}
+
 /// Calls `f` for consecutive chunks of about `chunk_size` bytes. A chunk ends at a line end
 /// when there is one in its second half, otherwise at a character boundary (a file without
 /// line breaks is still cut, never mid-character). A chunk owns the matches that start in

@@ -100,13 +100,14 @@ impl Blob {
 }
 
 /// Reads at most `limit` bytes (a file that grows while it is read stops there); the flag
-/// says whether there was more.
+/// says whether there was more. `hint` (the file's size) sizes the buffer at once, so a
+/// large file is not copied from buffer to doubled buffer while it is read.
 pub fn read_bounded(
     reader: &mut dyn Read,
     limit: u64,
     hint: Option<u64>,
 ) -> io::Result<(Vec<u8>, bool)> {
-    let capacity = hint.unwrap_or(0).min(limit).min(64 << 20);
+    let capacity = hint.unwrap_or(0).min(limit);
     let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     reader
         .take(limit.saturating_add(1))

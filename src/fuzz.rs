@@ -61,6 +61,7 @@ pub fn scan_as(path: &str, data: &[u8]) {
         governance: Default::default(),
         treatments: Default::default(),
         progress: None,
+        spill: None,
     };
     let result = pipeline::run(std::slice::from_ref(&blob), rules, &options);
     let context = Context {

@@ -56,6 +56,9 @@ fn scan(args: &ScanArgs, color: ColorChoice) -> miette::Result<u8> {
     let started = OffsetDateTime::now_utc();
     let outputs = open_outputs(args)?;
     let mut plan = plan::ScanPlan::new(args)?;
+    if outputs.list.iter().any(|o| o.format == Format::Json) {
+        plan.options.spill = Some(Arc::default());
+    }
     let ticker = (!args.quiet && io::stderr().is_terminal()).then(|| {
         let counters = Arc::new(crate::pipeline::Progress::default());
         plan.options.progress = Some(Arc::clone(&counters));

@@ -126,6 +126,7 @@ impl ScanPlan {
                 governance: Governance::default(),
                 treatments,
                 progress: None,
+                spill: None,
             },
             fail_on: fail_on(args.fail_on),
             jobs: args.jobs,

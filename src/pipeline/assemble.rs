@@ -9,16 +9,20 @@ use crate::governance::fingerprint::fingerprint;
 use crate::model::{Finding, Location, RelatedLocation, SAME_SECRET, Subject, ViolatedCondition};
 use crate::rules::{RuleSet, Verdict, attribute, display};
 
-/// Findings for `verdicts` (indices into `subjects`), sorted by path, position and code.
+/// Findings for `verdicts` (indices into `subjects`) and the `settled` ones assembled
+/// earlier, sorted by path, position and code.
 pub(crate) fn assemble(
+    settled: Vec<Finding>,
     subjects: &[Subject],
     verdicts: Vec<(usize, Verdict)>,
     rules: &RuleSet,
 ) -> Vec<Finding> {
-    let findings: Vec<Finding> = verdicts
-        .into_iter()
-        .map(|(i, verdict)| finding(&subjects[i], verdict, rules))
-        .collect();
+    let mut findings = settled;
+    findings.extend(
+        verdicts
+            .into_iter()
+            .map(|(i, verdict)| finding(&subjects[i], verdict, rules)),
+    );
     let mut findings = first_in_history(findings);
     findings.sort_by(|a, b| {
         (&a.location.path, a.location.span, &a.code, &a.fingerprint).cmp(&(
@@ -132,7 +136,8 @@ fn absorb(into: &mut Finding, other: Finding) {
         .extend(places.take(MAX_SAME_SECRET_LISTED.saturating_sub(listed)));
 }
 
-fn finding(subject: &Subject, verdict: Verdict, rules: &RuleSet) -> Finding {
+/// The finding for one verdict on `subject`.
+pub(crate) fn finding(subject: &Subject, verdict: Verdict, rules: &RuleSet) -> Finding {
     let code = rules.rules()[verdict.rule].code.clone();
     let origin = &subject.origin;
     let (span, evidence, fingerprint) = match &subject.secret {

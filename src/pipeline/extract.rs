@@ -7,7 +7,8 @@ use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
-use super::{MAX_FINDINGS_PER_FILE, MAX_SAME_SECRET_LISTED, capped_error, treat};
+use super::settle::{Settled, Settler};
+use super::{MAX_FINDINGS_PER_FILE, MAX_SAME_SECRET_LISTED, Options, capped_error, treat};
 use crate::inputs::{Blob, read_bounded};
 use serde_json::Value;
 
@@ -29,6 +30,8 @@ const OVERLAP: usize = 64 << 10;
 #[derive(Debug, Default)]
 pub(crate) struct BlobFacts {
     pub subjects: Vec<Subject>,
+    /// What the subjects judged while the blob was read left (see `settle`).
+    pub settled: Option<Settled>,
     pub errors: Vec<InputError>,
     /// Whether the content was read to its end (and `bytes` of it).
     pub scanned: bool,
@@ -39,18 +42,16 @@ pub(crate) struct BlobFacts {
 }
 
 /// Extracts one blob; a panic in an adapter becomes an input error, never a crash.
-pub(crate) fn extract(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
-    let mut facts = catch_unwind(AssertUnwindSafe(|| {
-        extract_blob(blob, rules, max_file_size)
-    }))
-    .unwrap_or_else(|_| BlobFacts {
-        errors: vec![InputError::new(
-            blob.display(),
-            InputErrorKind::Parse,
-            "internal error while reading this file (a bug in nhiscan; please report it)",
-        )],
-        ..BlobFacts::default()
-    });
+pub(crate) fn extract(blob: &Blob, rules: &RuleSet, options: &Options) -> BlobFacts {
+    let mut facts = catch_unwind(AssertUnwindSafe(|| extract_blob(blob, rules, options)))
+        .unwrap_or_else(|_| BlobFacts {
+            errors: vec![InputError::new(
+                blob.display(),
+                InputErrorKind::Parse,
+                "internal error while reading this file (a bug in nhiscan; please report it)",
+            )],
+            ..BlobFacts::default()
+        });
     if let Some(history) = blob.history() {
         for subject in &mut facts.subjects {
             let path = Arc::clone(&subject.origin.path);
@@ -64,7 +65,8 @@ pub(crate) fn extract(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobF
     facts
 }
 
-fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
+fn extract_blob(blob: &Blob, rules: &RuleSet, options: &Options) -> BlobFacts {
+    let max_file_size = options.max_file_size;
     let mut facts = BlobFacts::default();
     let path: Arc<str> = Arc::from(blob.display());
     let io_error = |e: std::io::Error| InputError::new(&*path, InputErrorKind::Io, e.to_string());
@@ -98,11 +100,22 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
         .filter(|s| s.sniff(&path, head))
         .collect();
     let input = Input::new(&path, &bytes);
+    let mut settler = Settler::new(Arc::clone(&path), blob.history(), rules, options);
     for source in &claimed {
         facts.sources.push(source.id());
-        let mut out = Extracted::default();
+        let mut sink = |batch| settler.settle(batch);
+        let mut out = Extracted {
+            sink: Some(&mut sink),
+            ..Extracted::default()
+        };
         let result = source.extract(&input, &mut out);
-        let problems = out.problems.into_iter().chain(result.err().map(|e| e.0));
+        let (finals, problems, mut subjects) = (out.finals, out.problems, out.subjects);
+        if settler.started() {
+            settler.settle(finals);
+        } else {
+            subjects.extend(finals);
+        }
+        let problems = problems.into_iter().chain(result.err().map(|e| e.0));
         for problem in problems {
             facts.errors.push(InputError {
                 source: Some(source.id().to_owned()),
@@ -110,11 +123,12 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, max_file_size: u64) -> BlobFacts {
             });
         }
         if facts.subjects.is_empty() {
-            facts.subjects = out.subjects;
+            facts.subjects = subjects;
         } else {
-            facts.subjects.append(&mut out.subjects);
+            facts.subjects.append(&mut subjects);
         }
     }
+    facts.settled = settler.finish();
     for parsed in input.parsed() {
         for error in &parsed.errors {
             facts.errors.push(InputError::new(

@@ -16,9 +16,11 @@ mod assemble;
 mod correlate;
 mod extract;
 mod judge;
+mod settle;
+mod spill;
 mod treat;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -29,6 +31,8 @@ use crate::governance::Governance;
 use crate::inputs::Blob;
 use crate::model::{Finding, InputError, InputErrorKind, Subject};
 use crate::rules::RuleSet;
+pub use settle::Settled;
+pub use spill::{SEPARATOR as SPILL_SEPARATOR, Segment, Spill};
 pub use treat::{DEFAULT_LOWER_CONFIDENCE, Treatments};
 
 /// What a scan needs besides its inputs and rules.
@@ -42,6 +46,9 @@ pub struct Options {
     pub treatments: Treatments,
     /// Counters a progress display reads while the scan runs, when one is shown.
     pub progress: Option<Arc<Progress>>,
+    /// Where settled subjects' inventory items wait for the JSON report; `None` when no
+    /// JSON report is written (they are then only counted).
+    pub spill: Option<Arc<Spill>>,
 }
 
 /// What extraction has done so far, updated as each blob is extracted.
@@ -59,14 +66,15 @@ impl Progress {
             self.files.fetch_add(1, Ordering::Relaxed);
             self.bytes.fetch_add(facts.bytes, Ordering::Relaxed);
         }
+        let settled = facts.settled.as_ref().map_or(0, |s| s.subjects);
         self.subjects
-            .fetch_add(facts.subjects.len() as u64, Ordering::Relaxed);
+            .fetch_add(facts.subjects.len() as u64 + settled, Ordering::Relaxed);
     }
 }
 
 /// Extracts one blob, counting it in the progress.
 fn extract_counted(blob: &Blob, rules: &RuleSet, options: &Options) -> extract::BlobFacts {
-    let facts = extract::extract(blob, rules, options.max_file_size);
+    let facts = extract::extract(blob, rules, options);
     if let Some(progress) = &options.progress {
         progress.record(&facts);
     }
@@ -77,10 +85,21 @@ fn extract_counted(blob: &Blob, rules: &RuleSet, options: &Options) -> extract::
 #[derive(Debug, Default)]
 pub struct ScanResult {
     pub findings: Vec<Finding>,
-    /// Every subject seen (the inventory), findings or not.
+    /// Every subject seen (the inventory), findings or not, except the settled ones.
     pub subjects: Vec<Subject>,
+    /// Inputs whose subjects were judged as they were read, by path (see `settle`).
+    pub settled: Vec<Settled>,
+    /// Where the settled subjects' inventory items are.
+    pub spill: Option<Arc<Spill>>,
     pub errors: Vec<InputError>,
     pub stats: Stats,
+}
+
+impl ScanResult {
+    /// How many subjects were seen, settled or not.
+    pub fn subject_count(&self) -> u64 {
+        self.subjects.len() as u64 + self.settled.iter().map(|s| s.subjects).sum::<u64>()
+    }
 }
 
 /// Counts of what was read.
@@ -105,22 +124,25 @@ pub const MAX_SAME_SECRET_LISTED: usize = 20;
 
 /// Judges `subjects` batch by batch, keeping the first `MAX_FINDINGS_PER_FILE` verdicts of
 /// each file (in subject order: by position) and counting the rest, so that the verdicts
-/// past the cap are dropped as they are made, never all held at once.
+/// past the cap are dropped as they are made, never all held at once. `per_file` comes
+/// counting the verdicts of settled subjects, which come first in their file.
 fn judge_capped(
     subjects: &[Subject],
     rules: &RuleSet,
     options: &Options,
+    mut per_file: HashMap<Arc<str>, usize>,
     errors: &mut Vec<InputError>,
 ) -> Vec<(usize, crate::rules::Verdict)> {
     const BATCH: usize = 1 << 14;
-    let mut per_file: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut verdicts = Vec::new();
     for (n, batch) in subjects.chunks(BATCH).enumerate() {
         let mut judged = judge::judge(batch, rules, options.now);
         options.treatments.apply(batch, &mut judged);
         for (i, verdict) in judged {
             let i = n * BATCH + i;
-            let count = per_file.entry(&subjects[i].origin.path).or_default();
+            let count = per_file
+                .entry(Arc::clone(&subjects[i].origin.path))
+                .or_default();
             *count += 1;
             if *count <= MAX_FINDINGS_PER_FILE {
                 verdicts.push((i, verdict));
@@ -130,13 +152,27 @@ fn judge_capped(
     let mut capped: Vec<InputError> = per_file
         .into_iter()
         .filter(|&(_, n)| n > MAX_FINDINGS_PER_FILE)
-        .map(|(path, n)| capped_error(path, n - MAX_FINDINGS_PER_FILE))
+        .map(|(path, n)| capped_error(&path, n - MAX_FINDINGS_PER_FILE))
         .collect();
     if !capped.is_empty() {
         errors.append(&mut capped);
         errors.sort();
     }
     verdicts
+}
+
+/// The findings of settled inputs, at most `MAX_FINDINGS_PER_FILE` a path (history can
+/// settle one path in several blobs), and each path's verdict count.
+fn settled_findings(settled: &mut [Settled]) -> (Vec<Finding>, HashMap<Arc<str>, usize>) {
+    let mut per_file: HashMap<Arc<str>, usize> = HashMap::new();
+    let mut findings = Vec::new();
+    for input in settled {
+        let count = per_file.entry(Arc::clone(&input.path)).or_default();
+        let room = MAX_FINDINGS_PER_FILE.saturating_sub(*count);
+        findings.extend(input.findings.drain(..).take(room));
+        *count += input.verdicts;
+    }
+    (findings, per_file)
 }
 
 pub(crate) fn capped_error(path: &str, more: usize) -> InputError {
@@ -207,6 +243,7 @@ fn absorb(result: &mut ScanResult, facts: Vec<extract::BlobFacts>) {
             *stats.files_by_source.entry(source).or_default() += 1;
         }
         result.subjects.extend(blob.subjects);
+        result.settled.extend(blob.settled);
         result.errors.extend(blob.errors);
     }
 }
@@ -224,9 +261,19 @@ pub fn finish(mut result: ScanResult, rules: &RuleSet, options: &Options) -> Sca
     });
     result.errors.sort();
 
+    result.settled.sort_by(|a, b| a.path.cmp(&b.path));
+    result.spill.clone_from(&options.spill);
+
     correlate::correlate(&mut result.subjects, options.now);
-    let verdicts = judge_capped(&result.subjects, rules, options, &mut result.errors);
-    result.findings = assemble::assemble(&result.subjects, verdicts, rules);
+    let (settled, per_file) = settled_findings(&mut result.settled);
+    let verdicts = judge_capped(
+        &result.subjects,
+        rules,
+        options,
+        per_file,
+        &mut result.errors,
+    );
+    result.findings = assemble::assemble(settled, &result.subjects, verdicts, rules);
     options.governance.apply(&mut result.findings);
     result
 }

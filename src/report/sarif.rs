@@ -156,7 +156,7 @@ fn log<'a>(report: &'a Report<'_>, settings: &'a Settings) -> Log<'a> {
                     roots: &report.scan.roots,
                     files_scanned: report.scan.files_scanned,
                     bytes_scanned: report.scan.bytes_scanned,
-                    inventory: report.inventory.len(),
+                    inventory: report.summary.subjects,
                 },
             },
         }],
@@ -511,7 +511,7 @@ struct ScanRef<'a> {
     files_scanned: u64,
     bytes_scanned: u64,
     /// How many NHIs were seen (the full inventory is in the JSON report).
-    inventory: usize,
+    inventory: u64,
 }
 
 #[derive(Serialize)]

@@ -94,10 +94,43 @@ pub struct SourceError(pub Reason);
 
 /// What an adapter got out of one input: subjects, and problems with parts of it that did
 /// not stop it (a truncated last row, one bad certificate among several).
-#[derive(Debug, Default)]
-pub struct Extracted {
+#[derive(Default)]
+pub struct Extracted<'s> {
     pub subjects: Vec<Subject>,
     pub problems: Vec<Reason>,
+    /// Subjects given with [`Extracted::push_final`], not yet handed to the sink.
+    pub finals: Vec<Subject>,
+    /// Takes full batches of final subjects while the adapter runs (the pipeline judges
+    /// them there and then and keeps only what the report needs).
+    pub sink: Option<&'s mut dyn FnMut(Vec<Subject>)>,
+}
+
+/// Final subjects handed to the sink at once.
+pub const FINAL_BATCH: usize = 4096;
+
+impl Extracted<'_> {
+    /// Adds a subject that nothing after its adapter changes: it has no identity key to be
+    /// joined on, holds no secret and is no CI configuration (a credential report row). In
+    /// an input with many of them, they are judged in batches while the adapter runs, so
+    /// memory does not grow with the input.
+    pub fn push_final(&mut self, subject: Subject) {
+        self.finals.push(subject);
+        if self.finals.len() >= FINAL_BATCH
+            && let Some(sink) = self.sink.as_mut()
+        {
+            sink(std::mem::take(&mut self.finals));
+        }
+    }
+}
+
+impl std::fmt::Debug for Extracted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Extracted")
+            .field("subjects", &self.subjects)
+            .field("problems", &self.problems)
+            .field("finals", &self.finals)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An input format nhiscan understands.

@@ -203,7 +203,7 @@ fn signature(oid: &str) -> (String, &'static str) {
 mod tests {
     use super::*;
 
-    fn extract(text: &str) -> Result<Extracted, SourceError> {
+    fn extract(text: &str) -> Result<Extracted<'static>, SourceError> {
         let path: std::sync::Arc<str> = "x.pem".into();
         let mut out = Extracted::default();
         X509.extract(&Input::new(&path, text.as_bytes()), &mut out)?;

@@ -35,6 +35,7 @@ fn adapter_output() {
         governance: nhiscan::governance::Governance::default(),
         treatments: nhiscan::pipeline::Treatments::default(),
         progress: None,
+        spill: None,
     };
     insta::glob!("../../fixtures/sources", "*/*", |path| {
         let relative = path

@@ -7,13 +7,14 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::model::{
     Confidence, InputError, Location, RelatedLocation, Severity, Subject, SubjectRef,
     ViolatedCondition,
 };
-use crate::pipeline::ScanResult;
+use crate::pipeline::{SPILL_SEPARATOR, ScanResult, Settled, Spill};
 use crate::rules::{Rule, RuleSet};
 
 /// Bumped on any change to the document's shape: the major number on a breaking change.
@@ -43,7 +44,7 @@ pub struct Report<'a> {
     pub scan: ScanInfo,
     pub summary: Summary,
     pub findings: Vec<Finding<'a>>,
-    pub inventory: Vec<InventoryItem<'a>>,
+    pub inventory: Inventory<'a>,
     pub errors: &'a [InputError],
 }
 
@@ -193,6 +194,83 @@ impl<'a> InventoryItem<'a> {
     }
 }
 
+/// Every subject of the scan in report order: those held in memory and, merged in by
+/// path, the settled ones whose items wait in the spill (rendered by [`render_inventory`]).
+#[derive(Debug, Clone)]
+pub struct Inventory<'a> {
+    subjects: &'a [Subject],
+    settled: &'a [Settled],
+    spill: Option<&'a Spill>,
+}
+
+impl Inventory<'_> {
+    pub fn len(&self) -> u64 {
+        self.subjects.len() as u64 + self.settled.iter().map(|s| s.subjects).sum::<u64>()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Serialize for Inventory<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let spilled = self.settled.iter().any(|s| !s.inventory.is_empty());
+        let spill = match self.spill {
+            Some(spill) if spilled => {
+                if let Some(failed) = spill.failed() {
+                    return Err(S::Error::custom(failed));
+                }
+                Some(spill)
+            }
+            _ => None,
+        };
+        let mut seq = serializer.serialize_seq(None)?;
+        let mut subjects = self.subjects.iter().peekable();
+        for settled in self.settled {
+            while let Some(subject) = subjects.next_if(|s| *s.origin.path <= *settled.path) {
+                seq.serialize_element(&InventoryItem::new(subject))?;
+            }
+            let Some(spill) = spill else { continue };
+            for segment in &settled.inventory {
+                for item in spill.read(*segment).map_err(S::Error::custom)? {
+                    let raw = RawValue::from_string(item).map_err(S::Error::custom)?;
+                    seq.serialize_element(&raw)?;
+                }
+            }
+        }
+        for subject in subjects {
+            seq.serialize_element(&InventoryItem::new(subject))?;
+        }
+        seq.end()
+    }
+}
+
+/// Renders `subjects` as inventory items for the spill, each as it appears in the pretty
+/// JSON report (indented for its place in the `inventory` array) and followed by the spill's
+/// separator.
+pub(crate) fn render_inventory(subjects: &[Subject], out: &mut Vec<u8>) {
+    let mut item = Vec::new();
+    for subject in subjects {
+        item.clear();
+        if serde_json::to_writer_pretty(&mut item, &InventoryItem::new(subject)).is_err() {
+            continue;
+        }
+        for line in item.split_inclusive(|b| *b == b'\n') {
+            out.extend_from_slice(line);
+            if line.ends_with(b"\n") {
+                out.extend_from_slice(INVENTORY_INDENT);
+            }
+        }
+        out.push(SPILL_SEPARATOR);
+    }
+}
+
+/// The indentation of an inventory item's lines in the pretty JSON report: two levels
+/// (the document, the `inventory` array) of serde_json's two spaces.
+const INVENTORY_INDENT: &[u8] = b"    ";
+
 impl<'a> Report<'a> {
     /// The document for `result`, judged by `rules`.
     pub fn new(result: &'a ScanResult, rules: &'a RuleSet, context: Context) -> Self {
@@ -272,14 +350,18 @@ impl<'a> Report<'a> {
                 findings: findings.len() as u64 - suppressed,
                 suppressed,
                 by_severity,
-                subjects: result.subjects.len() as u64,
+                subjects: result.subject_count(),
                 errors: result.errors.len() as u64,
                 fail_on: context
                     .fail_on
                     .map_or_else(|| "never".to_owned(), |t| t.as_str().to_owned()),
                 failed,
             },
-            inventory: result.subjects.iter().map(InventoryItem::new).collect(),
+            inventory: Inventory {
+                subjects: &result.subjects,
+                settled: &result.settled,
+                spill: result.spill.as_deref(),
+            },
             findings,
             errors: &result.errors,
         }

@@ -37,8 +37,8 @@ const HEADER: [&str; 22] = [
 
 const ROOT: &str = "<root_account>";
 
-/// Attributes of an access key and of a user. A report of a million rows holds millions of
-/// subjects until the report is written; sized exactly, their maps do not grow into slack.
+/// Attributes of an access key and of a user; sized exactly, their maps do not grow into
+/// slack.
 const KEY_ATTRIBUTES: usize = 10;
 const USER_ATTRIBUTES: usize = 13;
 
@@ -94,7 +94,6 @@ impl Source for CredentialReport {
             }));
         }
         let lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
-        out.subjects.reserve(2 * lines.len());
         for record in records {
             let record = match record {
                 Ok(r) => r,
@@ -122,7 +121,9 @@ impl Source for CredentialReport {
                 record: &record,
                 spans: column_spans(raw_line, u32::try_from(line).unwrap_or(u32::MAX)),
             };
-            out.subjects.extend(row.subjects(&input.origin()));
+            for subject in row.subjects(&input.origin()) {
+                out.push_final(subject);
+            }
         }
         Ok(())
     }
@@ -161,9 +162,16 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
-    fn text(&self, column: &str) -> String {
+    fn cell(&self, column: &str) -> std::borrow::Cow<'_, str> {
         let i = HEADER.iter().position(|h| *h == column).unwrap_or(0);
-        String::from_utf8_lossy(&self.record[i]).trim().to_owned()
+        match String::from_utf8_lossy(&self.record[i]) {
+            std::borrow::Cow::Borrowed(text) => std::borrow::Cow::Borrowed(text.trim()),
+            std::borrow::Cow::Owned(text) => std::borrow::Cow::Owned(text.trim().to_owned()),
+        }
+    }
+
+    fn text(&self, column: &str) -> String {
+        self.cell(column).into_owned()
     }
 
     fn span(&self, column: &str) -> Span {
@@ -173,7 +181,7 @@ impl Row<'_> {
 
     /// `N/A`, `not_supported` and `no_information` become null; booleans become booleans.
     fn value(&self, column: &str) -> Value {
-        match self.text(column).as_str() {
+        match &*self.cell(column) {
             "N/A" | "not_supported" | "no_information" | "" => Value::Null,
             "true" => Value::Bool(true),
             "false" => Value::Bool(false),
@@ -185,6 +193,8 @@ impl Row<'_> {
         subject.set_at(attr, self.value(column), self.span(column));
     }
 
+    /// The row's keys, then its user: the order of the report (one span, then kind), so a
+    /// settled report lists its inventory as an unsettled one does.
     fn subjects(&self, origin: &Origin) -> Vec<Subject> {
         let user = self.text("user");
         let arn = self.text("arn");
@@ -262,7 +272,7 @@ impl Row<'_> {
                 ..first_key
             },
         );
-        out.insert(0, account);
+        out.push(account);
         out
     }
 }
@@ -271,10 +281,11 @@ impl Row<'_> {
 mod tests {
     use super::*;
 
-    fn extract(text: &str) -> Result<Extracted, SourceError> {
+    fn extract(text: &str) -> Result<Extracted<'static>, SourceError> {
         let path: std::sync::Arc<str> = "r.csv".into();
         let mut out = Extracted::default();
         CredentialReport.extract(&Input::new(&path, text.as_bytes()), &mut out)?;
+        out.subjects.append(&mut out.finals);
         Ok(out)
     }
 
@@ -294,16 +305,16 @@ mod tests {
         assert_eq!(
             kinds,
             [
-                ("aws.iam_user", "arn:aws:iam::1:user/svc"),
-                ("aws.access_key", "arn:aws:iam::1:user/svc#key1")
+                ("aws.access_key", "arn:aws:iam::1:user/svc#key1"),
+                ("aws.iam_user", "arn:aws:iam::1:user/svc")
             ]
         );
-        let key = &out.subjects[1];
+        let key = &out.subjects[0];
         assert_eq!(key.attrs["status"], "Active");
         assert_eq!(key.attrs["last_used"], Value::Null);
         let span = key.origin.span_of("last_rotated").unwrap();
         assert_eq!((span.line, span.column), (2, 84));
-        assert_eq!(out.subjects[0].attrs["active_access_keys"], 1);
+        assert_eq!(out.subjects[1].attrs["active_access_keys"], 1);
     }
 
     #[test]

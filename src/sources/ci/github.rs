@@ -1075,7 +1075,7 @@ fn display_scope(permissions: &Value) -> String {
 mod tests {
     use super::*;
 
-    fn read(text: &str) -> (Extracted, Result<(), SourceError>) {
+    fn read(text: &str) -> (Extracted<'static>, Result<(), SourceError>) {
         let path: std::sync::Arc<str> = ".github/workflows/x.yml".into();
         let input = Input::new(&path, text.as_bytes());
         let mut out = Extracted::default();

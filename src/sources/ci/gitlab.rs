@@ -676,7 +676,7 @@ fn merge_request_trigger(layers: &Layers<'_>) -> (Option<(String, At)>, bool) {
 mod tests {
     use super::*;
 
-    fn extract(text: &str) -> Extracted {
+    fn extract(text: &str) -> Extracted<'static> {
         let path: std::sync::Arc<str> = ".gitlab-ci.yml".into();
         let input = Input::new(&path, text.as_bytes());
         let mut out = Extracted::default();

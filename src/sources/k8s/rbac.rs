@@ -263,7 +263,7 @@ fn reads_secrets(rule: &Map<String, Value>) -> bool {
 mod tests {
     use super::*;
 
-    fn extract(path: &str, text: &str) -> Extracted {
+    fn extract(path: &str, text: &str) -> Extracted<'static> {
         let path: std::sync::Arc<str> = path.into();
         let input = Input::new(&path, text.as_bytes());
         let mut out = Extracted::default();

@@ -469,3 +469,75 @@ fn history_skips_the_default_excludes_and_exclude_globs_too() {
         ["docs/key.env", "node_modules/pkg/key.env", "src/key.env"]
     );
 }
+
+/// Issue 7, section 2: a secret in test code, or on a minified line, keeps its code and
+/// severity but is one level less sure, so `--min-confidence` can hide it; the paths are
+/// `secrets.lower_confidence` globs in the config (`[]`: none), a long line needs none.
+#[test]
+fn secrets_in_tests_and_minified_lines_get_lower_confidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        &root.join("src/app.env"),
+        "GOOGLE_API_KEY=AIzaSyXcHVaiZ5RPOtZycmQdn-WXrPh6zcefks8\n",
+    );
+    write(
+        &root.join("tests/fixtures/app.env"),
+        "GOOGLE_API_KEY=AIzaSyB7rT2kLq9WmN4xVc8ZpD3fHj6gYs1eUa0\n",
+    );
+    write(
+        &root.join("web/app.js"),
+        &format!(
+            "var config={{padding:\"{}\",key:\"AIzaSyQ3nV7bX1mK9pL5tR2wY8cF4hJ6dS0gZeT\"}};\n",
+            "x".repeat(1200)
+        ),
+    );
+    let path = root.to_str().unwrap();
+    let confidence = |run: &Run| -> Vec<(String, String, String)> {
+        run.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let at = f["location"]["path"].as_str().unwrap();
+                (
+                    at.strip_prefix(path).unwrap_or(at).to_owned(),
+                    f["code"].as_str().unwrap().to_owned(),
+                    f["confidence"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let expect = |code: &str, confidence: &str, at: &str| {
+        (at.to_owned(), code.to_owned(), confidence.to_owned())
+    };
+    let run = scan(&[path, "--format", "json"]);
+    assert_eq!(
+        confidence(&run),
+        [
+            expect("SEC007", "high", "/src/app.env"),
+            expect("SEC007", "medium", "/tests/fixtures/app.env"),
+            expect("SEC007", "medium", "/web/app.js"),
+        ]
+    );
+    let run = scan(&[path, "--format", "json", "--min-confidence", "high"]);
+    assert_eq!(confidence(&run), [expect("SEC007", "high", "/src/app.env")]);
+
+    let config = root.join("nhiscan.yaml");
+    write(&config, "secrets:\n  lower_confidence: []\n");
+    let run = scan(&[
+        path,
+        "--format",
+        "json",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        confidence(&run),
+        [
+            expect("SEC007", "high", "/src/app.env"),
+            expect("SEC007", "high", "/tests/fixtures/app.env"),
+            expect("SEC007", "medium", "/web/app.js"),
+        ]
+    );
+}

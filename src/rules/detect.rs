@@ -21,9 +21,10 @@ pub(crate) struct Pattern {
 }
 
 impl Pattern {
-    pub(crate) fn ready(regex: Regex) -> Self {
+    /// A pattern compiled from `source` (with [`build_regex`]).
+    pub(crate) fn ready(source: &str, regex: Regex) -> Self {
         Self {
-            source: regex.as_str().into(),
+            source: source.into(),
             compiled: OnceLock::from(regex),
         }
     }
@@ -49,11 +50,54 @@ impl Pattern {
     }
 }
 
-/// Compiles a rule's regex with the size limit every rule pattern gets.
+/// The compiled size every rule regex is held to.
+pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 24;
+
+/// Compiles a detector's regex with the size limit every rule pattern gets, its word
+/// boundaries ASCII (see [`ascii_word_boundaries`]).
 pub(crate) fn build_regex(pattern: &str) -> Result<Regex, regex::Error> {
-    regex::RegexBuilder::new(pattern)
-        .size_limit(1 << 24)
+    regex::RegexBuilder::new(&ascii_word_boundaries(pattern))
+        .size_limit(REGEX_SIZE_LIMIT)
         .build()
+}
+
+/// `pattern` with every `\b` and `\B` outside a character class made ASCII (`(?-u:\b)`).
+/// A Unicode word boundary makes the regex crate's fast engine give up on any text with a
+/// non-ASCII byte and search it with the slow one; secrets are ASCII, and a boundary between
+/// one and a non-ASCII letter (`éAKIA…`) still separates them.
+pub(crate) fn ascii_word_boundaries(pattern: &str) -> std::borrow::Cow<'_, str> {
+    if !pattern.contains("\\b") && !pattern.contains("\\B") {
+        return std::borrow::Cow::Borrowed(pattern);
+    }
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut in_class = 0_usize;
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(b @ ('b' | 'B')) if in_class == 0 => {
+                    out.push_str("(?-u:\\");
+                    out.push(b);
+                    out.push(')');
+                }
+                Some(next) => {
+                    out.push(c);
+                    out.push(next);
+                }
+                None => out.push(c),
+            },
+            '[' => {
+                in_class += 1;
+                out.push(c);
+            }
+            ']' if in_class > 0 => {
+                in_class -= 1;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The capture group that holds the secret: the one named `secret`, else the first.
@@ -286,9 +330,8 @@ fn crc32(bytes: &[u8]) -> u32 {
 #[derive(Debug, Clone)]
 pub(crate) struct DetectorSet {
     automaton: Option<AhoCorasick>,
-    /// Distinct keyword (pattern index) → the detectors that list it or any keyword that is
-    /// a substring of it (an occurrence of the keyword is one of those too), ascending.
-    covers: Vec<Vec<usize>>,
+    /// Distinct keyword (pattern index) → the detectors that list it, ascending.
+    owners: Vec<Vec<usize>>,
     count: usize,
 }
 
@@ -309,56 +352,30 @@ impl DetectorSet {
             }
             count = i + 1;
         }
-        let covers = keywords
-            .iter()
-            .map(|outer| {
-                let mut covered: Vec<usize> = keywords
-                    .iter()
-                    .zip(&owners)
-                    .filter(|(inner, _)| outer.contains(**inner))
-                    .flat_map(|(_, owners)| owners.iter().copied())
-                    .collect();
-                covered.sort_unstable();
-                covered.dedup();
-                covered
-            })
-            .collect();
         let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
+            .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .ok();
         Self {
             automaton,
-            covers,
+            owners,
             count,
         }
     }
 
     /// The detectors whose keywords occur in `text`, ascending, whatever the keywords'
     /// overlaps, each with the positions of its keyword occurrences (the first one of each
-    /// line: enough to find the lines to search).
-    ///
-    /// Each search is leftmost-longest and the next one starts one byte after the previous
-    /// match's *start* (not its end), so every position where some keyword starts is visited
-    /// in turn: a leftmost search from `from` returns the smallest such position `>= from`.
-    /// At that position it returns the longest keyword starting there; every other keyword
-    /// occurrence starting there is a prefix of it, hence a substring, and `covers` adds its
-    /// detectors. A keyword starting inside another's match, or extending past it, starts at
-    /// a later position and is found by a later search.
+    /// line: enough to find the lines to search). One overlapping pass of the automaton
+    /// reports every occurrence of every keyword, those inside or across others included.
     pub(crate) fn hits(&self, text: &str) -> Vec<(usize, Vec<usize>)> {
         let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.count];
         let mut line_end: Vec<usize> = vec![0; self.count];
         if let Some(automaton) = &self.automaton {
             let bytes = text.as_bytes();
-            let mut from = 0;
-            while from < text.len() {
-                let input = aho_corasick::Input::new(text).span(from..text.len());
-                let Some(m) = automaton.find(input) else {
-                    break;
-                };
+            for m in automaton.find_overlapping_iter(text) {
                 let at = m.start();
-                for &detector in &self.covers[m.pattern().as_usize()] {
+                for &detector in &self.owners[m.pattern().as_usize()] {
                     let seen = &mut hits[detector];
                     if seen.is_empty() || at >= line_end[detector] {
                         seen.push(at);
@@ -366,7 +383,6 @@ impl DetectorSet {
                             memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |nl| at + nl);
                     }
                 }
-                from = at + 1;
             }
         }
         hits.into_iter()
@@ -417,7 +433,7 @@ mod tests {
             keywords: vec!["AKIA".into(), "ASIA".into()],
             entropy: Some(3.0),
             provider: "aws".into(),
-            allow: vec![Pattern::ready(Regex::new("EXAMPLE$").unwrap())],
+            allow: vec![Pattern::ready("EXAMPLE$", Regex::new("EXAMPLE$").unwrap())],
             checksum: None,
             identity: None,
             pair: Some(Pair {

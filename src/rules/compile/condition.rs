@@ -170,7 +170,7 @@ impl<'a> Compiler<'a> {
                     self.problem(route, false, "`matches` takes a regex string".into(), None);
                     return None;
                 };
-                Op::Matches(regex(self.file, route, text, self.problems)?)
+                Op::Matches(regex(self.file, route, text, self.problems, false)?)
             }
             Operator::OlderThanDays => Op::OlderThanDays(self.days(operator, operand, route)?),
             Operator::NewerThanDays => Op::NewerThanDays(self.days(operator, operand, route)?),

@@ -18,7 +18,7 @@ pub(super) fn compile(
     let route = |k: &str| vec![Step::from("detect"), Step::from(k)];
     let pattern = |route: &[Step], source: &str, problems: &mut Vec<Problem>| {
         if check {
-            regex(file, route, source, problems).map(Pattern::ready)
+            regex(file, route, source, problems, true).map(|r| Pattern::ready(source, r))
         } else {
             Some(Pattern::deferred(source))
         }

@@ -122,13 +122,23 @@ fn refinements(
     compiled.into_iter().collect()
 }
 
+/// A rule's regex: a detector's built for speed ([`super::detect::build_regex`]), a
+/// condition's exactly as written (its text is shown as the condition's `expected`).
 fn regex(
     file: &SourceFile,
     route: &[Step],
     pattern: &str,
     problems: &mut Vec<Problem>,
+    detector: bool,
 ) -> Option<Regex> {
-    match super::detect::build_regex(pattern) {
+    let built = if detector {
+        super::detect::build_regex(pattern)
+    } else {
+        regex::RegexBuilder::new(pattern)
+            .size_limit(super::detect::REGEX_SIZE_LIMIT)
+            .build()
+    };
+    match built {
         Ok(r) => Some(r),
         Err(e) => {
             let detail = e.to_string();

@@ -236,7 +236,7 @@ def table(results, corpus_bytes, samples):
                f"{sc['found']}/{sc['total']}"]
         row += ["%d/%d" % tuple(sc["per_kind"].get(k, [0, 0])) for k, _ in KIND_SHORT]
         if "unmatched_secret" in sc:
-            row.append(f"{sc['unmatched']} ({sc['unmatched_secret']} SEC, rest CRT)")
+            row.append(f"{sc['unmatched']} ({sc['unmatched_secret']} SEC; the rest CI and certificate posture)")
         else:
             row.append(str(sc["unmatched"]))
         out.append("| " + " | ".join(row) + " |")

@@ -32,7 +32,7 @@ use crate::inputs::Blob;
 use crate::model::{Finding, InputError, InputErrorKind, Subject};
 use crate::rules::RuleSet;
 pub use settle::Settled;
-pub use spill::{SEPARATOR as SPILL_SEPARATOR, Segment, Spill};
+pub use spill::{SEPARATOR as SPILL_SEPARATOR, Segment, Spill, items as spill_items};
 pub use treat::{DEFAULT_LOWER_CONFIDENCE, Treatments};
 
 /// What a scan needs besides its inputs and rules.

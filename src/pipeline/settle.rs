@@ -39,6 +39,8 @@ pub(crate) struct Settler<'a> {
     history: Option<InHistory>,
     settled: Settled,
     batches: usize,
+    /// The current batch's inventory items, rendered (a buffer kept across batches).
+    rendered: Vec<u8>,
 }
 
 impl<'a> Settler<'a> {
@@ -60,6 +62,7 @@ impl<'a> Settler<'a> {
                 inventory: Vec::new(),
             },
             batches: 0,
+            rendered: Vec::new(),
         }
     }
 
@@ -94,11 +97,11 @@ impl<'a> Settler<'a> {
         );
         settled.subjects += batch.len() as u64;
         if let Some(spill) = &self.options.spill {
-            let mut items = Vec::new();
-            crate::report::v1::render_inventory(&batch, &mut items);
+            self.rendered.clear();
+            crate::report::v1::render_inventory(&batch, &mut self.rendered);
             settled
                 .inventory
-                .extend(spill.append(&items, batch.len() as u64));
+                .extend(spill.append(&self.rendered, batch.len() as u64));
         }
     }
 

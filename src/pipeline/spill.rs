@@ -73,8 +73,9 @@ impl Spill {
         }
     }
 
-    /// The items of `segment`, each without its separator.
-    pub fn read(&self, segment: Segment) -> io::Result<Vec<String>> {
+    /// Reads `segment` into `into` (replacing what it held): its items, each ended by
+    /// [`SEPARATOR`] (see [`items`]).
+    pub fn read(&self, segment: Segment, into: &mut Vec<u8>) -> io::Result<()> {
         let state = self
             .state
             .lock()
@@ -86,14 +87,10 @@ impl Spill {
             .file
             .as_ref()
             .ok_or_else(|| io::Error::other("the inventory's temporary file is missing"))?;
-        let mut bytes = vec![0; usize::try_from(segment.len).map_err(io::Error::other)?];
+        into.clear();
+        into.resize(usize::try_from(segment.len).map_err(io::Error::other)?, 0);
         file.seek(SeekFrom::Start(segment.offset))?;
-        file.read_exact(&mut bytes)?;
-        bytes
-            .split(|b| *b == SEPARATOR)
-            .filter(|item| !item.is_empty())
-            .map(|item| String::from_utf8(item.to_vec()).map_err(io::Error::other))
-            .collect()
+        file.read_exact(into)
     }
 
     /// Why the inventory is incomplete, when a write failed.
@@ -106,6 +103,13 @@ impl Spill {
     }
 }
 
+/// The items of a segment read with [`Spill::read`], each without its separator.
+pub fn items(segment: &[u8]) -> impl Iterator<Item = &[u8]> {
+    segment
+        .split(|b| *b == SEPARATOR)
+        .filter(|item| !item.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,7 +120,13 @@ mod tests {
         let a = spill.append(b"{\"a\":1}\x1e{\"b\":2}\x1e", 2).unwrap();
         let b = spill.append(b"{\"c\":3}\x1e", 1).unwrap();
         assert_eq!(b.offset, a.len);
-        assert_eq!(spill.read(b).unwrap(), ["{\"c\":3}"]);
-        assert_eq!(spill.read(a).unwrap(), ["{\"a\":1}", "{\"b\":2}"]);
+        let mut buffer = Vec::new();
+        spill.read(b, &mut buffer).unwrap();
+        assert_eq!(items(&buffer).collect::<Vec<_>>(), [b"{\"c\":3}"]);
+        spill.read(a, &mut buffer).unwrap();
+        assert_eq!(
+            items(&buffer).collect::<Vec<_>>(),
+            [&b"{\"a\":1}"[..], &b"{\"b\":2}"[..]]
+        );
     }
 }

@@ -14,7 +14,7 @@ use crate::model::{
     Confidence, InputError, Location, RelatedLocation, Severity, Subject, SubjectRef,
     ViolatedCondition,
 };
-use crate::pipeline::{SPILL_SEPARATOR, ScanResult, Settled, Spill};
+use crate::pipeline::{SPILL_SEPARATOR, ScanResult, Settled, Spill, spill_items};
 use crate::rules::{Rule, RuleSet};
 
 /// Bumped on any change to the document's shape: the major number on a breaking change.
@@ -227,6 +227,7 @@ impl Serialize for Inventory<'_> {
             _ => None,
         };
         let mut seq = serializer.serialize_seq(None)?;
+        let mut buffer = Vec::new();
         let mut subjects = self.subjects.iter().peekable();
         for settled in self.settled {
             while let Some(subject) = subjects.next_if(|s| *s.origin.path <= *settled.path) {
@@ -234,9 +235,12 @@ impl Serialize for Inventory<'_> {
             }
             let Some(spill) = spill else { continue };
             for segment in &settled.inventory {
-                for item in spill.read(*segment).map_err(S::Error::custom)? {
-                    let raw = RawValue::from_string(item).map_err(S::Error::custom)?;
-                    seq.serialize_element(&raw)?;
+                spill
+                    .read(*segment, &mut buffer)
+                    .map_err(S::Error::custom)?;
+                for item in spill_items(&buffer) {
+                    let raw: &RawValue = serde_json::from_slice(item).map_err(S::Error::custom)?;
+                    seq.serialize_element(raw)?;
                 }
             }
         }

@@ -210,8 +210,6 @@ fn captured(regex: &regex::Regex, text: &str) -> Vec<String> {
 /// the examples are scanned as files next to the fixture folders, in every `--format` the
 /// CLI offers (enumerated from the clap enum, so a new format is covered by this test).
 #[test]
-#[ignore = "scans every example and fail fixture once per format (minutes in a debug build \
-            on a loaded machine, past the harness's two-minute limit); run with --ignored"]
 fn issue7_no_planted_secret_appears_unredacted_in_any_format() {
     use clap::ValueEnum as _;
     let dir = tempfile::tempdir().unwrap();

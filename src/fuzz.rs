@@ -3,7 +3,7 @@
 //! scan would, renders whatever it produced, and must return without panicking.
 
 use std::io::{self, Write};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use serde_json::Value;
 use time::macros::datetime;
@@ -13,7 +13,7 @@ use crate::inputs::{Blob, Content, Provenance};
 use crate::model::{Document, Limits, Step, YamlLocator};
 use crate::pipeline::{self, Options};
 use crate::report::{self, Format, Report, Settings, v1::Context};
-use crate::rules::{self, RuleSet};
+use crate::rules;
 
 /// A file name each adapter claims, so that a target's bytes reach the adapter named.
 pub const TARGETS: &[(&str, &str)] = &[
@@ -33,20 +33,6 @@ pub const TARGETS: &[(&str, &str)] = &[
     ("text", "src/settings.env"),
 ];
 
-/// The built-in rules, loaded once per process (not self-tested: `cargo test` does that).
-fn builtin_rules() -> &'static RuleSet {
-    static RULES: OnceLock<RuleSet> = OnceLock::new();
-    RULES.get_or_init(|| {
-        let sources = rules::RuleSources {
-            builtins: crate::builtin_rules(),
-            dirs: &[],
-            test_builtins: false,
-        };
-        rules::load(&sources, &Default::default(), None)
-            .unwrap_or_else(|e| panic!("the built-in rules load: {e:?}"))
-    })
-}
-
 /// Scans `data` as the file `path` with every adapter and detector, then renders the report
 /// in every format.
 pub fn scan_as(path: &str, data: &[u8]) {
@@ -54,7 +40,7 @@ pub fn scan_as(path: &str, data: &[u8]) {
         content: Content::Bytes(Arc::from(data)),
         seen: vec![Provenance::Path(path.to_owned())],
     };
-    let rules = builtin_rules();
+    let rules = rules::builtin_set();
     let options = Options {
         max_file_size: 1 << 20,
         now: datetime!(2026-11-23 00:00 UTC),

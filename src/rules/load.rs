@@ -171,6 +171,21 @@ fn user_rule_files(dir: &PathBuf) -> Result<Vec<SourceFile>, Box<Problem>> {
     Ok(files)
 }
 
+/// The built-in rules as a scan loads them, once per process (not self-tested: `rules test`
+/// and `cargo test` do that). For the fuzz entry points and tests that need a rule set.
+pub(crate) fn builtin_set() -> &'static RuleSet {
+    static RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        let sources = RuleSources {
+            builtins: crate::builtin_rules(),
+            dirs: &[],
+            test_builtins: false,
+        };
+        load(&sources, &RuleOverrides::default(), None)
+            .unwrap_or_else(|e| panic!("the built-in rules load: {e:?}"))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -20,6 +20,7 @@ use time::OffsetDateTime;
 
 pub use crate::diag::{LoadError, Problem};
 pub use docs::docs;
+pub(crate) use load::builtin_set;
 pub use load::{BUILTIN_POLICY_VERSION, Builtin, RuleSources, load, load_user_text};
 pub use overrides::{ParamOverride, RuleOverride, RuleOverrides, Selection};
 pub use selftest::EXAMPLE_NOW;

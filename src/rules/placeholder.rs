@@ -40,26 +40,12 @@ pub(crate) fn is_placeholder(value: &str, before: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::{RuleOverrides, RuleSources};
-
-    fn builtins() -> crate::rules::RuleSet {
-        crate::rules::load(
-            &RuleSources {
-                builtins: crate::builtin_rules(),
-                dirs: &[],
-                test_builtins: false,
-            },
-            &RuleOverrides::default(),
-            None,
-        )
-        .unwrap()
-    }
 
     /// Issue 7, item 3: placeholders, documented example values and references never fire,
     /// in any of the assignments the generic and keyword-gated detectors read.
     #[test]
     fn issue_7_placeholders_and_references_never_fire() {
-        let rules = builtins();
+        let rules = crate::rules::builtin_set();
         let values = [
             "EXAMPLEKEY1234567890abcdEFGH",
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -183,7 +169,7 @@ mod tests {
     /// Issue 7, item 4: lockfile integrity hashes are public, not secrets.
     #[test]
     fn issue_7_lockfile_hashes_never_fire() {
-        let rules = builtins();
+        let rules = crate::rules::builtin_set();
         let lockfiles = [
             "\"integrity\": \"sha512-Q2TPCSTBTi5BHaDdmrR0aRWN4vVnASZ9lzn+9MRWcuj2MYSn6bIwM9JzBpZGzbyeTk0Z6o0AGYrjbZl0SSnM9yJPEMBQ==\",",
             "  integrity sha512-v2kDEe57lecTulaDIuNTPy3Ry4gLGJ6Z1O3vE1krgXZNrsQ+LFTGHVxVjcXPs17LhbZVGedAJv8XZ1tvj5FvSg==",

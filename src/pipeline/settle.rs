@@ -38,7 +38,6 @@ pub(crate) struct Settler<'a> {
     options: &'a Options,
     history: Option<InHistory>,
     settled: Settled,
-    batches: usize,
     /// The current batch's inventory items, rendered (a buffer kept across batches).
     rendered: Vec<u8>,
 }
@@ -61,14 +60,13 @@ impl<'a> Settler<'a> {
                 subjects: 0,
                 inventory: Vec::new(),
             },
-            batches: 0,
             rendered: Vec::new(),
         }
     }
 
     /// Whether a batch was settled already (then every later final subject is settled too).
     pub(crate) fn started(&self) -> bool {
-        self.batches > 0
+        self.settled.subjects > 0
     }
 
     /// Judges `batch` (in parallel), keeps its findings up to the cap and its inventory
@@ -77,7 +75,6 @@ impl<'a> Settler<'a> {
         if batch.is_empty() {
             return;
         }
-        self.batches += 1;
         batch.sort_by_cached_key(|s| (s.origin.span(), s.kind.clone(), s.id.clone()));
         if let Some(history) = &self.history {
             for subject in &mut batch {
@@ -99,9 +96,7 @@ impl<'a> Settler<'a> {
         if let Some(spill) = &self.options.spill {
             self.rendered.clear();
             crate::report::v1::render_inventory(&batch, &mut self.rendered);
-            settled
-                .inventory
-                .extend(spill.append(&self.rendered, batch.len() as u64));
+            settled.inventory.extend(spill.append(&self.rendered));
         }
     }
 

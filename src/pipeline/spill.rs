@@ -16,7 +16,6 @@ pub const SEPARATOR: u8 = 0x1e;
 pub struct Segment {
     pub offset: u64,
     pub len: u64,
-    pub items: u64,
 }
 
 #[derive(Debug, Default)]
@@ -33,9 +32,9 @@ struct State {
 }
 
 impl Spill {
-    /// Appends `bytes` (`items` rendered items) as one segment; `None` when writing failed
-    /// (the failure is kept for [`Spill::read`]).
-    pub fn append(&self, bytes: &[u8], items: u64) -> Option<Segment> {
+    /// Appends `bytes` (rendered items, each ended by [`SEPARATOR`]) as one segment; `None`
+    /// when writing failed (the failure is kept: see [`Spill::failed`]).
+    pub fn append(&self, bytes: &[u8]) -> Option<Segment> {
         let mut state = self
             .state
             .lock()
@@ -59,7 +58,6 @@ impl Spill {
                 let segment = Segment {
                     offset: state.end,
                     len: bytes.len() as u64,
-                    items,
                 };
                 state.end += segment.len;
                 Some(segment)
@@ -80,9 +78,6 @@ impl Spill {
             .state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(failed) = &state.failed {
-            return Err(io::Error::other(failed.clone()));
-        }
         let mut file = state
             .file
             .as_ref()
@@ -93,7 +88,8 @@ impl Spill {
         file.read_exact(into)
     }
 
-    /// Why the inventory is incomplete, when a write failed.
+    /// Why the inventory is incomplete, when a write failed: check it before reading, as a
+    /// batch whose write failed has no segment to read.
     pub fn failed(&self) -> Option<String> {
         let state = self
             .state
@@ -117,8 +113,8 @@ mod tests {
     #[test]
     fn segments_read_back_as_their_items() {
         let spill = Spill::default();
-        let a = spill.append(b"{\"a\":1}\x1e{\"b\":2}\x1e", 2).unwrap();
-        let b = spill.append(b"{\"c\":3}\x1e", 1).unwrap();
+        let a = spill.append(b"{\"a\":1}\x1e{\"b\":2}\x1e").unwrap();
+        let b = spill.append(b"{\"c\":3}\x1e").unwrap();
         assert_eq!(b.offset, a.len);
         let mut buffer = Vec::new();
         spill.read(b, &mut buffer).unwrap();

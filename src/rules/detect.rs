@@ -365,9 +365,9 @@ impl DetectorSet {
     }
 
     /// The detectors whose keywords occur in `text`, ascending, whatever the keywords'
-    /// overlaps, each with the positions of its keyword occurrences (the first one of each
-    /// line: enough to find the lines to search). One overlapping pass of the automaton
-    /// reports every occurrence of every keyword, those inside or across others included.
+    /// overlaps, each with one keyword occurrence per line that holds any (enough to find
+    /// the lines to search). One overlapping pass of the automaton reports every occurrence
+    /// of every keyword, those inside or across others included.
     pub(crate) fn hits(&self, text: &str) -> Vec<(usize, Vec<usize>)> {
         let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.count];
         let mut line_end: Vec<usize> = vec![0; self.count];

@@ -75,9 +75,8 @@ pub(crate) fn for_each_chunk_of(
     bytes: &[u8],
     chunk_size: usize,
     overlap: usize,
-    f: impl FnMut(&Chunk<'_>),
+    mut f: impl FnMut(&Chunk<'_>),
 ) -> io::Result<()> {
-    let mut f = f;
     if bytes.len() <= chunk_size {
         f(&Chunk {
             bytes,

@@ -203,29 +203,9 @@ pub struct Inventory<'a> {
     spill: Option<&'a Spill>,
 }
 
-impl Inventory<'_> {
-    pub fn len(&self) -> u64 {
-        self.subjects.len() as u64 + self.settled.iter().map(|s| s.subjects).sum::<u64>()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
 impl Serialize for Inventory<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error, SerializeSeq};
-        let spilled = self.settled.iter().any(|s| !s.inventory.is_empty());
-        let spill = match self.spill {
-            Some(spill) if spilled => {
-                if let Some(failed) = spill.failed() {
-                    return Err(S::Error::custom(failed));
-                }
-                Some(spill)
-            }
-            _ => None,
-        };
         let mut seq = serializer.serialize_seq(None)?;
         let mut buffer = Vec::new();
         let mut subjects = self.subjects.iter().peekable();
@@ -233,7 +213,12 @@ impl Serialize for Inventory<'_> {
             while let Some(subject) = subjects.next_if(|s| *s.origin.path <= *settled.path) {
                 seq.serialize_element(&InventoryItem::new(subject))?;
             }
-            let Some(spill) = spill else { continue };
+            let spill = self.spill.ok_or_else(|| {
+                S::Error::custom("the inventory of settled inputs was not kept (no spill)")
+            })?;
+            if let Some(failed) = spill.failed() {
+                return Err(S::Error::custom(failed));
+            }
             for segment in &settled.inventory {
                 spill
                     .read(*segment, &mut buffer)

@@ -1,13 +1,13 @@
-//! Detector rules over text: an Aho-Corasick pass over every detector's keywords, overlaps
-//! included, picks the candidate rules for a text, then only their regexes run. Matches carry byte
+//! Detector rules over text: one pass of the keyword prefilter over every detector's
+//! keywords, overlaps included, picks the candidate rules for a text, then only their regexes run. Matches carry byte
 //! offsets; the caller turns them into spans.
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
 
 use super::placeholder::is_placeholder;
+use super::prefilter::KeywordFilter;
 use super::schema::Checksum;
 use crate::model::{KeyKind, Secret};
 
@@ -106,30 +106,47 @@ pub(crate) fn secret_group(regex: &Regex) -> Option<usize> {
     named.or((regex.captures_len() > 1).then_some(1))
 }
 
-/// Whether no match of `pattern` can contain a line break or depend on where the text
-/// starts or ends: then every match lies within one line, and searching only the lines
-/// where a keyword occurs finds exactly what searching the whole text finds.
+/// Whether every match of `pattern` lies within one line, give or take the line breaks
+/// around it: a line break may only be matched as the match's first or last character (by
+/// a boundary such as `(?:^|[^A-Za-z0-9])` or `(?:[^A-Za-z0-9]|$)`), and the start or end of
+/// the text may only be asserted there. Then searching each line that holds a keyword,
+/// with the line breaks on either side, finds every match the whole-text search finds.
 pub(crate) fn is_single_line(pattern: &str) -> bool {
-    use regex_syntax::hir::{Class, HirKind, Look};
-    fn walk(hir: &regex_syntax::hir::Hir) -> bool {
-        match hir.kind() {
-            HirKind::Empty => true,
-            HirKind::Literal(literal) => !literal.0.contains(&b'\n'),
-            HirKind::Class(Class::Unicode(class)) => !class
+    use regex_syntax::hir::{Class, Hir, HirKind, Look};
+    fn has_newline(class: &Class) -> bool {
+        match class {
+            Class::Unicode(class) => class
                 .ranges()
                 .iter()
                 .any(|r| r.start() <= '\n' && '\n' <= r.end()),
-            HirKind::Class(Class::Bytes(class)) => !class
+            Class::Bytes(class) => class
                 .ranges()
                 .iter()
                 .any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
-            HirKind::Look(look) => !matches!(look, Look::Start | Look::End),
-            HirKind::Repetition(repetition) => walk(&repetition.sub),
-            HirKind::Capture(capture) => walk(&capture.sub),
-            HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().all(walk),
         }
     }
-    regex_syntax::parse(pattern).is_ok_and(|hir| walk(&hir))
+    // `first` / `last`: whatever `hir` matches begins / ends the whole match.
+    fn walk(hir: &Hir, first: bool, last: bool) -> bool {
+        match hir.kind() {
+            HirKind::Empty => true,
+            HirKind::Literal(literal) => !literal.0.contains(&b'\n'),
+            HirKind::Class(class) => !has_newline(class) || first || last,
+            HirKind::Look(Look::Start) => first,
+            HirKind::Look(Look::End) => last,
+            HirKind::Look(_) => true,
+            HirKind::Repetition(repetition) => {
+                let once = repetition.max == Some(1);
+                walk(&repetition.sub, first && once, last && once)
+            }
+            HirKind::Capture(capture) => walk(&capture.sub, first, last),
+            HirKind::Concat(items) => items
+                .iter()
+                .enumerate()
+                .all(|(i, item)| walk(item, first && i == 0, last && i + 1 == items.len())),
+            HirKind::Alternation(items) => items.iter().all(|item| walk(item, first, last)),
+        }
+    }
+    regex_syntax::parse(pattern).is_ok_and(|hir| walk(&hir, true, true))
 }
 
 /// One compiled detector.
@@ -179,7 +196,8 @@ impl Detector {
     }
 
     /// Every match in the lines of `text` that hold the keyword occurrences at `hits`
-    /// (ascending), when no match can span lines; in the whole text otherwise.
+    /// (ascending), each searched with the line breaks around it, when every match lies
+    /// within a line ([`is_single_line`]); in the whole text otherwise.
     pub(crate) fn find_near_keywords(&self, text: &str, hits: &[usize]) -> Vec<SecretMatch> {
         let single_line = *self
             .single_line
@@ -194,8 +212,8 @@ impl Detector {
             if hit < searched_to {
                 continue;
             }
-            let start = memchr::memrchr(b'\n', &bytes[..hit]).map_or(0, |nl| nl + 1);
-            let end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |nl| hit + nl);
+            let start = memchr::memrchr(b'\n', &bytes[..hit]).unwrap_or(0);
+            let end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |nl| hit + nl + 1);
             self.find_in(text, start..end, &mut out);
             searched_to = end;
         }
@@ -326,10 +344,10 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
-/// All detectors of a rule set behind one keyword automaton.
+/// All detectors of a rule set behind one keyword prefilter.
 #[derive(Debug, Clone)]
 pub(crate) struct DetectorSet {
-    automaton: Option<AhoCorasick>,
+    filter: KeywordFilter,
     /// Distinct keyword (pattern index) → the detectors that list it, ascending.
     owners: Vec<Vec<usize>>,
     count: usize,
@@ -352,13 +370,8 @@ impl DetectorSet {
             }
             count = i + 1;
         }
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&keywords)
-            .ok();
         Self {
-            automaton,
+            filter: KeywordFilter::new(&keywords),
             owners,
             count,
         }
@@ -366,22 +379,22 @@ impl DetectorSet {
 
     /// The detectors whose keywords occur in `text`, ascending, whatever the keywords'
     /// overlaps, each with one keyword occurrence per line that holds any (enough to find
-    /// the lines to search). One overlapping pass of the automaton reports every occurrence
-    /// of every keyword, those inside or across others included.
+    /// the lines to search).
     pub(crate) fn hits(&self, text: &str) -> Vec<(usize, Vec<usize>)> {
+        let bytes = text.as_bytes();
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        self.filter
+            .for_each(bytes, |at, keyword| found.push((at, keyword)));
+        found.sort_unstable();
         let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.count];
         let mut line_end: Vec<usize> = vec![0; self.count];
-        if let Some(automaton) = &self.automaton {
-            let bytes = text.as_bytes();
-            for m in automaton.find_overlapping_iter(text) {
-                let at = m.start();
-                for &detector in &self.owners[m.pattern().as_usize()] {
-                    let seen = &mut hits[detector];
-                    if seen.is_empty() || at >= line_end[detector] {
-                        seen.push(at);
-                        line_end[detector] =
-                            memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |nl| at + nl);
-                    }
+        for (at, keyword) in found {
+            for &detector in &self.owners[keyword] {
+                let seen = &mut hits[detector];
+                if seen.is_empty() || at >= line_end[detector] {
+                    seen.push(at);
+                    line_end[detector] =
+                        memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |nl| at + nl);
                 }
             }
         }
@@ -471,12 +484,65 @@ mod tests {
         );
         assert!(!is_single_line(r"(?s)BEGIN(.*)END"));
         assert!(
-            !is_single_line(r"^(\w{8})"),
-            "without (?m), ^ is the start of the text"
+            is_single_line(r"^(\w{8})"),
+            "without (?m), ^ is the start of the text, which a line's window starts at only on the first line"
+        );
+        assert!(
+            !is_single_line(r"key(^)=(\w{8})"),
+            "the start of the text asserted inside a match"
         );
         assert!(
             !is_single_line(r"key=([^\x22]{8})"),
             "a negated class includes the newline"
+        );
+        assert!(
+            is_single_line(
+                r"(?:^|[^A-Za-z0-9_\-])(?P<secret>glpat-[A-Za-z0-9_\-]{20})(?:[^A-Za-z0-9_\-]|$)"
+            ),
+            "a boundary may match the line break before or after the match"
+        );
+        assert!(
+            is_single_line(
+                r"x://(?:[^:\n]{1,9}@(?:localhost|host)(?:[^a-z]|$)|(?P<secret>[a-z]{3})@)"
+            ),
+            "the last branch of a last alternation ends the match"
+        );
+        assert!(
+            !is_single_line(r"(?:[^a-z]|$)key=(\w{8})"),
+            "a boundary class in the middle may match a line break inside the match"
+        );
+        assert!(
+            !is_single_line(r"(?:[^a-z])+key"),
+            "a repeated class can match several characters at the start"
+        );
+    }
+
+    #[test]
+    fn a_boundary_at_a_line_start_or_end_is_found_on_every_line() {
+        let detector = Detector {
+            pattern: Pattern::deferred(
+                r"(?:^|[^A-Za-z0-9_])(?P<secret>tok_[a-z0-9]{12})(?:[^A-Za-z0-9_]|$)",
+            ),
+            single_line: OnceLock::new(),
+            keywords: vec!["tok_".into()],
+            entropy: None,
+            provider: "test".into(),
+            allow: Vec::new(),
+            checksum: None,
+            identity: None,
+            pair: None,
+        };
+        let text = "tok_a1b2c3d4e5f6\ntok_q7w8e9r0t1y2\nx tok_z9x8c7v6b5n4";
+        let hits: Vec<usize> = text.match_indices("tok_").map(|(at, _)| at).collect();
+        let found: Vec<&str> = detector
+            .find_near_keywords(text, &hits)
+            .iter()
+            .map(|m| &text[m.secret_at.0..m.secret_at.1])
+            .collect();
+        assert_eq!(
+            found,
+            ["tok_a1b2c3d4e5f6", "tok_q7w8e9r0t1y2", "tok_z9x8c7v6b5n4"],
+            "the second token's boundary is the line break the first one's match ended with"
         );
     }
 

@@ -9,6 +9,7 @@ mod eval;
 mod load;
 mod overrides;
 mod placeholder;
+mod prefilter;
 mod schema;
 mod selftest;
 mod validate;

@@ -1,6 +1,6 @@
 //! Detector rules over text: one pass of the keyword prefilter over every detector's
-//! keywords, overlaps included, picks the candidate rules for a text, then only their regexes run. Matches carry byte
-//! offsets; the caller turns them into spans.
+//! keywords, overlaps included, picks the candidate rules for a text, then only their
+//! regexes run. Matches carry byte offsets; the caller turns them into spans.
 
 use std::sync::OnceLock;
 

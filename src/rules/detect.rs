@@ -149,12 +149,153 @@ pub(crate) fn is_single_line(pattern: &str) -> bool {
     regex_syntax::parse(pattern).is_ok_and(|hir| walk(&hir, true, true))
 }
 
+/// The bytes an unbounded repetition (`*`, `+`, `{n,}`) is taken to match beyond its
+/// minimum when [`Reach`] bounds where a match may start.
+pub(crate) const UNBOUNDED_REACH: usize = 256;
+
+/// How far a detector's matches reach from a keyword they hold: whether they stay within
+/// a line ([`is_single_line`]), and their longest length in bytes, with each unbounded
+/// repetition taken to add at most [`UNBOUNDED_REACH`] bytes. A match holds one of its
+/// keywords, so it starts within `len` bytes before the keyword; a match that runs past the
+/// window searched is searched again to the end of its line (or of the text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reach {
+    pub single_line: bool,
+    pub len: usize,
+}
+
+impl Reach {
+    pub(crate) fn of(pattern: &str) -> Self {
+        Self {
+            single_line: is_single_line(pattern),
+            len: regex_syntax::parse(pattern).map_or(usize::MAX, |hir| reach_len(&hir)),
+        }
+    }
+
+    /// The part of `text` to search for matches holding the keyword at `hit`.
+    fn window(self, text: &str, hit: usize) -> Window {
+        let bytes = text.as_bytes();
+        let low = hit.saturating_sub(self.len);
+        let high = hit
+            .saturating_add(self.len)
+            .saturating_add(1)
+            .min(bytes.len());
+        let (mut start, mut end) = (low, high);
+        let mut clipped_end = high < bytes.len();
+        if self.single_line {
+            if let Some(nl) = memchr::memrchr(b'\n', &bytes[low..hit]) {
+                start = low + nl;
+            }
+            if let Some(nl) = memchr::memchr(b'\n', &bytes[hit..high]) {
+                end = hit + nl + 1;
+                clipped_end = false;
+            }
+        }
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        Window {
+            start,
+            end,
+            clipped_end,
+            single_line: self.single_line,
+        }
+    }
+}
+
+/// The longest match of `hir` in bytes, an unbounded repetition adding [`UNBOUNDED_REACH`]
+/// to its minimum.
+fn reach_len(hir: &regex_syntax::hir::Hir) -> usize {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 0,
+        HirKind::Literal(_) | HirKind::Class(_) => {
+            hir.properties().maximum_len().unwrap_or(UNBOUNDED_REACH)
+        }
+        HirKind::Repetition(repetition) => {
+            let one = reach_len(&repetition.sub);
+            match repetition.max {
+                Some(max) => one.saturating_mul(max as usize),
+                None => one
+                    .saturating_mul(repetition.min as usize)
+                    .saturating_add(UNBOUNDED_REACH),
+            }
+        }
+        HirKind::Capture(capture) => reach_len(&capture.sub),
+        HirKind::Concat(items) => items
+            .iter()
+            .fold(0, |sum, item| sum.saturating_add(reach_len(item))),
+        HirKind::Alternation(items) => items.iter().map(reach_len).max().unwrap_or(0),
+    }
+}
+
+/// Where a match may start (`start..end`), and whether `end` cuts the text short of a line
+/// break or its end (a match reaching it is searched again to its line's end).
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    start: usize,
+    end: usize,
+    clipped_end: bool,
+    single_line: bool,
+}
+
+impl Window {
+    fn whole(text: &str) -> Self {
+        Self {
+            start: 0,
+            end: text.len(),
+            clipped_end: false,
+            single_line: false,
+        }
+    }
+
+    /// Whether `next` (starting at or after this window's start) overlaps this window or
+    /// abuts it on the same line. A single-line window that ends with a line break does not
+    /// join the next line's window, which starts at that line break: each line is searched
+    /// with the line breaks on both sides, even when a match ends with one.
+    fn joins(self, next: Self) -> bool {
+        if self.single_line && self.end > 0 && !self.clipped_end {
+            next.start + 1 < self.end
+        } else {
+            next.start <= self.end
+        }
+    }
+
+    fn extend(&mut self, next: Self) {
+        if next.end >= self.end {
+            self.end = next.end;
+            self.clipped_end = next.clipped_end;
+        }
+    }
+
+    /// Where the search of a match that ran into a clipped end ends instead.
+    fn unclipped_end(self, text: &str) -> usize {
+        if self.single_line {
+            memchr::memchr(b'\n', &text.as_bytes()[self.end..])
+                .map_or(text.len(), |nl| self.end + nl + 1)
+        } else {
+            text.len()
+        }
+    }
+}
+
+/// The char boundary after `at` in `text`.
+fn next_char(text: &str, at: usize) -> usize {
+    text[at..]
+        .chars()
+        .next()
+        .map_or(at + 1, |c| at + c.len_utf8())
+}
+
 /// One compiled detector.
 #[derive(Debug, Clone)]
 pub(crate) struct Detector {
     pub pattern: Pattern,
-    /// See [`is_single_line`]; computed on first use, like the pattern.
-    pub single_line: OnceLock<bool>,
+    /// See [`Reach`]; computed on first use, like the pattern.
+    pub reach: OnceLock<Reach>,
     pub keywords: Vec<String>,
     pub entropy: Option<f64>,
     pub provider: String,
@@ -191,67 +332,90 @@ impl Detector {
     /// Every match in `text`, after the entropy floor and the allow-list.
     pub(crate) fn find_all(&self, text: &str) -> Vec<SecretMatch> {
         let mut out = Vec::new();
-        self.find_in(text, 0..text.len(), &mut out);
+        self.find_in(text, Window::whole(text), &mut out);
         out
     }
 
-    /// Every match in the lines of `text` that hold the keyword occurrences at `hits`
-    /// (ascending), each searched with the line breaks around it, when every match lies
-    /// within a line ([`is_single_line`]); in the whole text otherwise.
+    /// Every match near the keyword occurrences at `hits` (ascending): within the reach of
+    /// each, and within its line when every match lies within a line ([`Reach`]).
     pub(crate) fn find_near_keywords(&self, text: &str, hits: &[usize]) -> Vec<SecretMatch> {
-        let single_line = *self
-            .single_line
-            .get_or_init(|| is_single_line(self.pattern.as_str()));
-        if !single_line {
-            return self.find_all(text);
-        }
-        let bytes = text.as_bytes();
+        let reach = *self.reach.get_or_init(|| Reach::of(self.pattern.as_str()));
         let mut out = Vec::new();
-        let mut searched_to = 0;
+        let mut current: Option<Window> = None;
         for &hit in hits {
-            if hit < searched_to {
+            if current.is_some_and(|w| {
+                hit < w.end && (!w.clipped_end || hit.saturating_add(reach.len) < w.end)
+            }) {
                 continue;
             }
-            let start = memchr::memrchr(b'\n', &bytes[..hit]).unwrap_or(0);
-            let end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |nl| hit + nl + 1);
-            self.find_in(text, start..end, &mut out);
-            searched_to = end;
+            let next = reach.window(text, hit);
+            match &mut current {
+                Some(window) if window.joins(next) => window.extend(next),
+                _ => {
+                    if let Some(window) = current.replace(next) {
+                        self.find_in(text, window, &mut out);
+                    }
+                }
+            }
+        }
+        if let Some(window) = current {
+            self.find_in(text, window, &mut out);
         }
         out
     }
 
-    /// The matches in `text[range]`, with offsets in `text`.
-    fn find_in(&self, text: &str, range: std::ops::Range<usize>, out: &mut Vec<SecretMatch>) {
+    /// The matches that start in `window`, read with the text around it as context (a
+    /// boundary at the window's start sees the byte before it), with offsets in `text`.
+    /// A match that runs into a clipped end is searched again to the end of its line (or
+    /// of the text), so it is found whole.
+    fn find_in(&self, text: &str, window: Window, out: &mut Vec<SecretMatch>) {
         let regex = self.pattern.regex();
         let Some(group) = secret_group(regex) else {
             return;
         };
-        let Some(window) = text.get(range.clone()) else {
+        let Some(mut haystack) = text.get(..window.end) else {
             return;
         };
-        let base = range.start;
-        for captures in regex.captures_iter(window) {
-            let (Some(whole), Some(secret)) = (captures.get(0), captures.get(group)) else {
+        let mut locations = regex.capture_locations();
+        let mut at = window.start;
+        while at < window.end {
+            let Some(mut whole) = regex.captures_read_at(&mut locations, haystack, at) else {
+                break;
+            };
+            if window.clipped_end && whole.end() == haystack.len() {
+                haystack = &text[..window.unclipped_end(text)];
+                let Some(again) = regex.captures_read_at(&mut locations, haystack, whole.start())
+                else {
+                    break;
+                };
+                whole = again;
+            }
+            at = if whole.end() > whole.start() {
+                whole.end()
+            } else {
+                next_char(haystack, whole.end())
+            };
+            let Some((secret_start, secret_end)) = locations.get(group) else {
                 continue;
             };
-            let value = secret.as_str();
+            let value = &haystack[secret_start..secret_end];
             if self
                 .entropy
                 .is_some_and(|floor| shannon_entropy(value) < floor)
                 || self.allow.iter().any(|a| a.regex().is_match(value))
                 || self.checksum.is_some_and(|c| !c.holds(value))
-                || is_placeholder(value, line_before(text, base + secret.start()))
+                || is_placeholder(value, line_before(text, secret_start))
             {
                 continue;
             }
             let pair = self
                 .pair
                 .as_ref()
-                .and_then(|p| p.find_near(text, base + whole.start()));
+                .and_then(|p| p.find_near(text, whole.start()));
             out.push(SecretMatch {
-                start: base + whole.start(),
-                end: base + whole.end(),
-                secret_at: (base + secret.start(), base + secret.end()),
+                start: whole.start(),
+                end: whole.end(),
+                secret_at: (secret_start, secret_end),
                 secret: Secret::new(value),
                 pair_at: pair.as_ref().map(|(at, _)| *at),
                 pair: pair.map(|(_, value)| Secret::new(value)),
@@ -378,23 +542,21 @@ impl DetectorSet {
     }
 
     /// The detectors whose keywords occur in `text`, ascending, whatever the keywords'
-    /// overlaps, each with one keyword occurrence per line that holds any (enough to find
-    /// the lines to search).
+    /// overlaps, each with the places its keywords occur, ascending.
     pub(crate) fn hits(&self, text: &str) -> Vec<(usize, Vec<usize>)> {
-        let bytes = text.as_bytes();
         let mut found: Vec<(usize, usize)> = Vec::new();
         self.filter
-            .for_each(bytes, |at, keyword| found.push((at, keyword)));
+            .for_each(text.as_bytes(), |at, keyword| found.push((at, keyword)));
+        if found.is_empty() {
+            return Vec::new();
+        }
         found.sort_unstable();
         let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.count];
-        let mut line_end: Vec<usize> = vec![0; self.count];
         for (at, keyword) in found {
             for &detector in &self.owners[keyword] {
                 let seen = &mut hits[detector];
-                if seen.is_empty() || at >= line_end[detector] {
+                if seen.last() != Some(&at) {
                     seen.push(at);
-                    line_end[detector] =
-                        memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |nl| at + nl);
                 }
             }
         }
@@ -442,7 +604,7 @@ mod tests {
     fn aws() -> Detector {
         Detector {
             pattern: Pattern::deferred(r"\b((?:AKIA|ASIA)[A-Z2-7]{16})\b"),
-            single_line: OnceLock::new(),
+            reach: OnceLock::new(),
             keywords: vec!["AKIA".into(), "ASIA".into()],
             entropy: Some(3.0),
             provider: "aws".into(),
@@ -519,19 +681,10 @@ mod tests {
 
     #[test]
     fn a_boundary_at_a_line_start_or_end_is_found_on_every_line() {
-        let detector = Detector {
-            pattern: Pattern::deferred(
-                r"(?:^|[^A-Za-z0-9_])(?P<secret>tok_[a-z0-9]{12})(?:[^A-Za-z0-9_]|$)",
-            ),
-            single_line: OnceLock::new(),
-            keywords: vec!["tok_".into()],
-            entropy: None,
-            provider: "test".into(),
-            allow: Vec::new(),
-            checksum: None,
-            identity: None,
-            pair: None,
-        };
+        let detector = new_detector(
+            r"(?:^|[^A-Za-z0-9_])(?P<secret>tok_[a-z0-9]{12})(?:[^A-Za-z0-9_]|$)",
+            "tok_",
+        );
         let text = "tok_a1b2c3d4e5f6\ntok_q7w8e9r0t1y2\nx tok_z9x8c7v6b5n4";
         let hits: Vec<usize> = text.match_indices("tok_").map(|(at, _)| at).collect();
         let found: Vec<&str> = detector
@@ -565,9 +718,98 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].1,
-            [text.find("AKIAZ").unwrap(), text.find("AKIAP").unwrap()],
-            "the first keyword of each line"
+            [
+                text.find("AKIAZ").unwrap(),
+                text.find("ASIAY").unwrap(),
+                text.find("AKIAP").unwrap()
+            ],
+            "every keyword occurrence"
         );
+    }
+
+    fn new_detector(pattern: &str, keyword: &str) -> Detector {
+        Detector {
+            pattern: Pattern::deferred(pattern),
+            reach: OnceLock::new(),
+            keywords: vec![keyword.into()],
+            entropy: None,
+            provider: "test".into(),
+            allow: Vec::new(),
+            checksum: None,
+            identity: None,
+            pair: None,
+        }
+    }
+
+    fn near(detector: &Detector, text: &str) -> Vec<String> {
+        let keyword = detector.keywords[0].as_str();
+        let hits: Vec<usize> = text.match_indices(keyword).map(|(at, _)| at).collect();
+        detector
+            .find_near_keywords(text, &hits)
+            .iter()
+            .map(|m| text[m.secret_at.0..m.secret_at.1].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_long_line_is_searched_only_near_its_keywords_and_finds_every_match() {
+        let detector = new_detector(r"\b(?P<secret>SK[0-9a-f]{32})\b", "SK");
+        assert_eq!(
+            Reach::of(detector.pattern.as_str()),
+            Reach {
+                single_line: true,
+                len: 34
+            }
+        );
+        let key = |c: char| format!("SK{}", c.to_string().repeat(16) + &"0a".repeat(8));
+        let filler = "x=1; ".repeat(4000);
+        let text = format!(
+            "{filler}{} {filler}{}{filler} and {}",
+            key('1'),
+            key('2'),
+            key('3')
+        );
+        assert_eq!(
+            near(&detector, &text),
+            [key('1'), key('3')],
+            "the middle key runs into the filler after it (no word boundary); the others are \
+             found 20 and 60 KB into the line"
+        );
+        assert_eq!(near(&detector, &text), {
+            let all: Vec<String> = detector
+                .find_all(&text)
+                .iter()
+                .map(|m| text[m.secret_at.0..m.secret_at.1].to_owned())
+                .collect();
+            all
+        });
+    }
+
+    #[test]
+    fn a_match_longer_than_its_reach_is_found_whole() {
+        let detector = new_detector(r"(?P<secret>tok_[a-z0-9]+)", "tok_");
+        let long = format!("tok_{}", "a1".repeat(3000));
+        let text = format!("{} {long} end", "word ".repeat(2000));
+        assert!(Reach::of(detector.pattern.as_str()).len < long.len());
+        assert_eq!(near(&detector, &text), std::slice::from_ref(&long));
+        let multi_line = new_detector(r"(?s)(?P<secret>tok_[a-z0-9\n]+)", "tok_");
+        let text = format!("{long}\n{}", "b2".repeat(500));
+        assert_eq!(
+            near(&multi_line, &text),
+            [format!("{long}\n{}", "b2".repeat(500))]
+        );
+    }
+
+    #[test]
+    fn a_window_start_sees_the_byte_before_it() {
+        let detector = new_detector(r"\b(?P<secret>[a-z0-9]{6}tok_[a-z0-9]{8})\b", "tok_");
+        let glued = format!("{}abc123tok_a1b2c3d4 zz", "q".repeat(500));
+        assert!(
+            near(&detector, &glued).is_empty(),
+            "the window starts inside a word: no boundary there"
+        );
+        let apart = format!("{} abc123tok_a1b2c3d4 zz", "q".repeat(500));
+        assert_eq!(near(&detector, &apart), ["abc123tok_a1b2c3d4"]);
     }
 
     #[test]

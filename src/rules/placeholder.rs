@@ -134,7 +134,7 @@ mod tests {
             pattern: crate::rules::detect::Pattern::deferred(
                 r#"token\s*[:=]\s*["']?([^\s"']{8,})"#,
             ),
-            single_line: std::sync::OnceLock::new(),
+            reach: std::sync::OnceLock::new(),
             keywords: vec!["token".into()],
             entropy: None,
             provider: "user".into(),

@@ -182,7 +182,7 @@ fn check_one(rule: &Rule, example: &RawExample, negative: bool) -> Option<String
                         != found =>
                 {
                     Some(format!(
-                        "a match lies on a line without any of the keywords {:?}, so the line search would miss it",
+                        "a match lies out of reach of the keywords {:?} (it must hold one), so the search near keywords would miss it",
                         detector.keywords
                     ))
                 }

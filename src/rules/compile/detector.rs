@@ -95,7 +95,7 @@ pub(super) fn compile(
     };
     Some(Detector {
         identity,
-        single_line: std::sync::OnceLock::new(),
+        reach: std::sync::OnceLock::new(),
         pattern: main?,
         keywords: raw.keywords.clone(),
         entropy: raw.entropy,

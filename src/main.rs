@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = nhiscan::cli::Cli::parse();
     let color = nhiscan::term::Style::stderr_color(cli.color);

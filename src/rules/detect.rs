@@ -57,23 +57,21 @@ impl Pattern {
 /// source both compile it and keep the first.
 fn shared_regex(source: &str) -> Result<Regex, regex::Error> {
     use std::collections::HashMap;
-    use std::sync::Mutex;
+    use std::sync::{Mutex, PoisonError};
     static CACHE: OnceLock<Mutex<HashMap<Box<str>, Regex>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Mutex::default);
-    let cached = |cache: &Mutex<HashMap<Box<str>, Regex>>| {
-        cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(source)
-            .cloned()
-    };
-    if let Some(regex) = cached(cache) {
+    let known = cache
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(source)
+        .cloned();
+    if let Some(regex) = known {
         return Ok(regex);
     }
     let regex = build_regex(source)?;
     Ok(cache
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .unwrap_or_else(PoisonError::into_inner)
         .entry(source.into())
         .or_insert(regex)
         .clone())
@@ -167,12 +165,12 @@ pub(crate) fn secret_group(regex: &Regex) -> Option<usize> {
     named.or((regex.captures_len() > 1).then_some(1))
 }
 
-/// Whether every match of `pattern` lies within one line, give or take the line breaks
+/// Whether every match of a pattern lies within one line, give or take the line breaks
 /// around it: a line break may only be matched as the match's first or last character (by
 /// a boundary such as `(?:^|[^A-Za-z0-9])` or `(?:[^A-Za-z0-9]|$)`), and the start or end of
 /// the text may only be asserted there. Then searching each line that holds a keyword,
 /// with the line breaks on either side, finds every match the whole-text search finds.
-pub(crate) fn is_single_line(pattern: &str) -> bool {
+fn is_single_line(hir: &regex_syntax::hir::Hir) -> bool {
     use regex_syntax::hir::{Class, Hir, HirKind, Look};
     fn has_newline(class: &Class) -> bool {
         match class {
@@ -207,7 +205,7 @@ pub(crate) fn is_single_line(pattern: &str) -> bool {
             HirKind::Alternation(items) => items.iter().all(|item| walk(item, first, last)),
         }
     }
-    regex_syntax::parse(pattern).is_ok_and(|hir| walk(&hir, true, true))
+    walk(hir, true, true)
 }
 
 /// The bytes an unbounded repetition (`*`, `+`, `{n,}`) is taken to match beyond its
@@ -227,9 +225,15 @@ pub(crate) struct Reach {
 
 impl Reach {
     pub(crate) fn of(pattern: &str) -> Self {
-        Self {
-            single_line: is_single_line(pattern),
-            len: regex_syntax::parse(pattern).map_or(usize::MAX, |hir| reach_len(&hir)),
+        match regex_syntax::parse(pattern) {
+            Ok(hir) => Self {
+                single_line: is_single_line(&hir),
+                len: reach_len(&hir),
+            },
+            Err(_) => Self {
+                single_line: false,
+                len: usize::MAX,
+            },
         }
     }
 
@@ -393,7 +397,9 @@ impl Detector {
     /// Every match in `text`, after the entropy floor and the allow-list.
     pub(crate) fn find_all(&self, text: &str) -> Vec<SecretMatch> {
         let mut out = Vec::new();
-        self.find_in(text, Window::whole(text), &mut out);
+        if let Some(group) = secret_group(self.pattern.regex()) {
+            self.find_in(text, Window::whole(text), group, &mut out);
+        }
         out
     }
 
@@ -402,6 +408,9 @@ impl Detector {
     pub(crate) fn find_near_keywords(&self, text: &str, hits: &[usize]) -> Vec<SecretMatch> {
         let reach = *self.reach.get_or_init(|| Reach::of(self.pattern.as_str()));
         let mut out = Vec::new();
+        let Some(group) = secret_group(self.pattern.regex()) else {
+            return out;
+        };
         let mut current: Option<Window> = None;
         for &hit in hits {
             if current.is_some_and(|w| {
@@ -414,26 +423,24 @@ impl Detector {
                 Some(window) if window.joins(next) => window.extend(next),
                 _ => {
                     if let Some(window) = current.replace(next) {
-                        self.find_in(text, window, &mut out);
+                        self.find_in(text, window, group, &mut out);
                     }
                 }
             }
         }
         if let Some(window) = current {
-            self.find_in(text, window, &mut out);
+            self.find_in(text, window, group, &mut out);
         }
         out
     }
 
     /// The matches that start in `window`, read with the text around it as context (a
-    /// boundary at the window's start sees the byte before it), with offsets in `text`.
+    /// boundary at the window's start sees the byte before it), with offsets in `text`;
+    /// `group` is the pattern's [`secret_group`].
     /// A match that runs into a clipped end is searched again to the end of its line (or
     /// of the text), so it is found whole.
-    fn find_in(&self, text: &str, window: Window, out: &mut Vec<SecretMatch>) {
+    fn find_in(&self, text: &str, window: Window, group: usize, out: &mut Vec<SecretMatch>) {
         let regex = self.pattern.regex();
-        let Some(group) = secret_group(regex) else {
-            return;
-        };
         let Some(mut haystack) = text.get(..window.end) else {
             return;
         };
@@ -662,6 +669,10 @@ pub(crate) fn shannon_entropy(s: &str) -> f64 {
 mod tests {
     use super::*;
 
+    fn single_line(pattern: &str) -> bool {
+        regex_syntax::parse(pattern).is_ok_and(|hir| is_single_line(&hir))
+    }
+
     fn aws() -> Detector {
         Detector {
             pattern: Pattern::deferred(r"\b((?:AKIA|ASIA)[A-Z2-7]{16})\b"),
@@ -695,47 +706,44 @@ mod tests {
 
     #[test]
     fn single_line_patterns_are_recognised() {
-        assert!(is_single_line(r"\b(ghp_[A-Za-z0-9]{36})\b"));
-        assert!(is_single_line(r"(?m)^token=([a-z]{8})$"));
+        assert!(single_line(r"\b(ghp_[A-Za-z0-9]{36})\b"));
+        assert!(single_line(r"(?m)^token=([a-z]{8})$"));
         assert!(
-            is_single_line(r"key[ \t]*=[ \t]*([^\s]{8})"),
+            single_line(r"key[ \t]*=[ \t]*([^\s]{8})"),
             "[^\\s] excludes the newline"
         );
+        assert!(!single_line(r"key\s*=\s*(\w{8})"), "\\s matches a newline");
+        assert!(!single_line(r"(?s)BEGIN(.*)END"));
         assert!(
-            !is_single_line(r"key\s*=\s*(\w{8})"),
-            "\\s matches a newline"
-        );
-        assert!(!is_single_line(r"(?s)BEGIN(.*)END"));
-        assert!(
-            is_single_line(r"^(\w{8})"),
+            single_line(r"^(\w{8})"),
             "without (?m), ^ is the start of the text, which a line's window starts at only on the first line"
         );
         assert!(
-            !is_single_line(r"key(^)=(\w{8})"),
+            !single_line(r"key(^)=(\w{8})"),
             "the start of the text asserted inside a match"
         );
         assert!(
-            !is_single_line(r"key=([^\x22]{8})"),
+            !single_line(r"key=([^\x22]{8})"),
             "a negated class includes the newline"
         );
         assert!(
-            is_single_line(
+            single_line(
                 r"(?:^|[^A-Za-z0-9_\-])(?P<secret>glpat-[A-Za-z0-9_\-]{20})(?:[^A-Za-z0-9_\-]|$)"
             ),
             "a boundary may match the line break before or after the match"
         );
         assert!(
-            is_single_line(
+            single_line(
                 r"x://(?:[^:\n]{1,9}@(?:localhost|host)(?:[^a-z]|$)|(?P<secret>[a-z]{3})@)"
             ),
             "the last branch of a last alternation ends the match"
         );
         assert!(
-            !is_single_line(r"(?:[^a-z]|$)key=(\w{8})"),
+            !single_line(r"(?:[^a-z]|$)key=(\w{8})"),
             "a boundary class in the middle may match a line break inside the match"
         );
         assert!(
-            !is_single_line(r"(?:[^a-z])+key"),
+            !single_line(r"(?:[^a-z])+key"),
             "a repeated class can match several characters at the start"
         );
     }
@@ -802,11 +810,14 @@ mod tests {
         }
     }
 
-    fn near(detector: &Detector, text: &str) -> Vec<String> {
+    fn hits(detector: &Detector, text: &str) -> Vec<usize> {
         let keyword = detector.keywords[0].as_str();
-        let hits: Vec<usize> = text.match_indices(keyword).map(|(at, _)| at).collect();
+        text.match_indices(keyword).map(|(at, _)| at).collect()
+    }
+
+    fn near(detector: &Detector, text: &str) -> Vec<String> {
         detector
-            .find_near_keywords(text, &hits)
+            .find_near_keywords(text, &hits(detector, text))
             .iter()
             .map(|m| text[m.secret_at.0..m.secret_at.1].to_owned())
             .collect()
@@ -836,14 +847,10 @@ mod tests {
             "the middle key runs into the filler after it (no word boundary); the others are \
              found 20 and 60 KB into the line"
         );
-        assert_eq!(near(&detector, &text), {
-            let all: Vec<String> = detector
-                .find_all(&text)
-                .iter()
-                .map(|m| text[m.secret_at.0..m.secret_at.1].to_owned())
-                .collect();
-            all
-        });
+        assert_eq!(
+            detector.find_near_keywords(&text, &hits(&detector, &text)),
+            detector.find_all(&text)
+        );
     }
 
     #[test]
@@ -863,14 +870,24 @@ mod tests {
 
     #[test]
     fn a_window_start_sees_the_byte_before_it() {
-        let detector = new_detector(r"\b(?P<secret>[a-z0-9]{6}tok_[a-z0-9]{8})\b", "tok_");
-        let glued = format!("{}abc123tok_a1b2c3d4 zz", "q".repeat(500));
-        assert!(
-            near(&detector, &glued).is_empty(),
-            "the window starts inside a word: no boundary there"
+        // The window of `tok_` starts 9 bytes before it (the longest match), at the `w`.
+        let detector = new_detector(r"\b(?P<secret>[a-z]{4}[0-9]{4})-|tok_", "tok_");
+        assert_eq!(Reach::of(detector.pattern.as_str()).len, 9);
+        let glued = format!("{}wxyz1234-tok_", "q".repeat(12));
+        assert_eq!(
+            secret_group(detector.pattern.regex())
+                .and_then(|g| detector.pattern.regex().captures(&glued[12..])?.get(g))
+                .map(|m| m.as_str()),
+            Some("wxyz1234"),
+            "the window's bytes alone, read as a text of their own, would match"
         );
-        let apart = format!("{} abc123tok_a1b2c3d4 zz", "q".repeat(500));
-        assert_eq!(near(&detector, &apart), ["abc123tok_a1b2c3d4"]);
+        assert_eq!(
+            near(&detector, &glued),
+            Vec::<String>::new(),
+            "no word boundary between the q before the window and its first byte"
+        );
+        let apart = format!("{} wxyz1234-tok_", "q".repeat(11));
+        assert_eq!(near(&detector, &apart), ["wxyz1234"]);
     }
 
     #[test]

@@ -107,14 +107,25 @@ pub fn read_bounded(
     limit: u64,
     hint: Option<u64>,
 ) -> io::Result<(Vec<u8>, bool)> {
-    let capacity = hint.unwrap_or(0).min(limit);
-    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
-    reader
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)?;
+    let mut bytes = Vec::new();
+    let more = read_bounded_into(reader, limit, hint, &mut bytes)?;
+    Ok((bytes, more))
+}
+
+/// `read_bounded` into a buffer the caller keeps between reads (emptied first), so reading
+/// many files does not fault in fresh pages for each.
+pub fn read_bounded_into(
+    reader: &mut dyn Read,
+    limit: u64,
+    hint: Option<u64>,
+    bytes: &mut Vec<u8>,
+) -> io::Result<bool> {
+    bytes.clear();
+    bytes.reserve(usize::try_from(hint.unwrap_or(0).min(limit)).unwrap_or(0));
+    reader.take(limit.saturating_add(1)).read_to_end(bytes)?;
     let more = bytes.len() as u64 > limit;
     if more {
         bytes.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     }
-    Ok((bytes, more))
+    Ok(more)
 }

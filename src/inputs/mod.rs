@@ -120,8 +120,13 @@ pub fn read_bounded_into(
     hint: Option<u64>,
     bytes: &mut Vec<u8>,
 ) -> io::Result<bool> {
-    bytes.clear();
-    bytes.reserve(usize::try_from(hint.unwrap_or(0).min(limit)).unwrap_or(0));
+    let want = usize::try_from(hint.unwrap_or(0).min(limit)).unwrap_or(0);
+    if bytes.capacity() < want {
+        // A fresh buffer: growing the old one would copy its stale bytes.
+        *bytes = Vec::with_capacity(want);
+    } else {
+        bytes.clear();
+    }
     reader.take(limit.saturating_add(1)).read_to_end(bytes)?;
     let more = bytes.len() as u64 > limit;
     if more {

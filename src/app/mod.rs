@@ -245,14 +245,24 @@ fn clamp_jobs(requested: usize, cores: usize) -> usize {
 }
 
 /// Enumerates the plan's inputs and runs the pipeline over them.
+/// Files per batch handed from the walk to the workers: small enough that they start
+/// reading at once, large enough that handing over costs nothing.
+const BATCH: usize = 64;
+
 fn scan_inputs(plan: &plan::ScanPlan) -> miette::Result<ScanResult> {
     let (rules, options) = (&plan.rules, &plan.options);
     let mut result = ScanResult::default();
     let mut errors = Vec::new();
     match &plan.git {
         GitInput::None => {
-            let (blobs, walk_errors) = crate::inputs::fs::walk(&plan.roots, &plan.walk);
-            crate::pipeline::extract_into(&mut result, &blobs, rules, options);
+            let walk_errors = crate::pipeline::extract_streamed(
+                &mut result,
+                |on_batch| {
+                    crate::inputs::fs::walk_batches(&plan.roots, &plan.walk, BATCH, on_batch)
+                },
+                rules,
+                options,
+            );
             errors.extend(walk_errors);
         }
         GitInput::Staged => {

@@ -124,10 +124,29 @@ fn escape_invalid_utf8(bytes: &[u8]) -> String {
 /// Every file under `roots`, in order, and what could not be walked.
 pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> (Vec<Blob>, Vec<InputError>) {
     let mut files = Vec::new();
+    let errors = walk_batches(roots, options, usize::MAX, &mut |batch| files.extend(batch));
+    (files, errors)
+}
+
+/// `walk`, handing the files over in order as batches of at most `size` while it goes on,
+/// so that they can be read while the rest of the tree is listed.
+pub fn walk_batches(
+    roots: &[PathBuf],
+    options: &WalkOptions,
+    size: usize,
+    on_batch: &mut dyn FnMut(Vec<Blob>),
+) -> Vec<InputError> {
+    let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut push = |files: &mut Vec<Blob>, blob| {
+        files.push(blob);
+        if files.len() >= size {
+            on_batch(std::mem::take(files));
+        }
+    };
     for root in roots {
         if root.as_os_str() == "-" {
-            files.push(Blob::stdin());
+            push(&mut files, Blob::stdin());
             continue;
         }
         for entry in walker(root, options) {
@@ -141,14 +160,17 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> (Vec<Blob>, Vec<InputEr
                     }
                     if file_type.is_file() || (entry.depth() == 0 && !file_type.is_dir()) {
                         let display = display_path(entry.path());
-                        files.push(Blob::file(entry.into_path(), display));
+                        push(&mut files, Blob::file(entry.into_path(), display));
                     }
                 }
                 Err(e) => errors.push(walk_error(root, &e)),
             }
         }
     }
-    (files, errors)
+    if !files.is_empty() {
+        on_batch(files);
+    }
+    errors
 }
 
 /// The walk of one root: ripgrep's walker with its ignore-file filters on only for
@@ -245,5 +267,44 @@ mod tests {
         assert_eq!(show(b"dir/caf\xE9.txt"), "dir/caf\\xE9.txt");
         assert_ne!(show(b"a\xFF.txt"), show(b"a\xFE.txt"));
         assert_eq!(show("dir/café.txt".as_bytes()), "dir/café.txt");
+    }
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+
+    /// The batches a walk hands over while it runs are the whole walk's files, in the same
+    /// order, whatever the batch size; and no batch is empty.
+    #[test]
+    fn batches_of_any_size_are_the_whole_walk_in_order() {
+        let options = WalkOptions {
+            excludes: GlobSet::empty(),
+            default_excludes: true,
+            respect_gitignore: false,
+            follow_symlinks: false,
+        };
+        let roots = [
+            PathBuf::from("fixtures/rules/SEC001"),
+            PathBuf::from("fixtures/demo"),
+        ];
+        let (whole, _) = walk(&roots, &options);
+        let names = |blobs: &[Blob]| {
+            blobs
+                .iter()
+                .map(|b| b.display().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert!(whole.len() > 5, "{:?}", names(&whole));
+        for size in [1, 2, 5, whole.len(), usize::MAX] {
+            let mut batches: Vec<Vec<Blob>> = Vec::new();
+            walk_batches(&roots, &options, size, &mut |batch| batches.push(batch));
+            assert!(
+                batches.iter().all(|b| !b.is_empty() && b.len() <= size),
+                "size {size}"
+            );
+            let streamed: Vec<Blob> = batches.into_iter().flatten().collect();
+            assert_eq!(names(&streamed), names(&whole), "size {size}");
+        }
     }
 }

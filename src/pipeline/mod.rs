@@ -204,6 +204,45 @@ pub fn extract_into(result: &mut ScanResult, blobs: &[Blob], rules: &RuleSet, op
     absorb(result, facts);
 }
 
+/// Extracts into `result` the blobs `produce` hands over in batches while it runs (a walk
+/// of the tree): each batch is extracted on the pool as soon as it comes, while `produce`
+/// goes on on the current thread, so listing the tree and reading it overlap. The result
+/// is the same as `extract_into` over all the batches in order. Returns what `produce`
+/// returns.
+pub fn extract_streamed<W>(
+    result: &mut ScanResult,
+    produce: impl FnOnce(&mut dyn FnMut(Vec<Blob>)) -> W,
+    rules: &RuleSet,
+    options: &Options,
+) -> W {
+    let done: std::sync::Mutex<Vec<(usize, Vec<extract::BlobFacts>)>> = Default::default();
+    let produced = rayon::in_place_scope(|scope| {
+        let mut batches = 0;
+        produce(&mut |batch: Vec<Blob>| {
+            let (at, done) = (batches, &done);
+            batches += 1;
+            scope.spawn(move |_| {
+                let facts = batch
+                    .iter()
+                    .map(|blob| extract_counted(blob, rules, options))
+                    .collect();
+                done.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((at, facts));
+            });
+        })
+    });
+    let mut done = done
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    done.sort_unstable_by_key(|(at, _)| *at);
+    absorb(
+        result,
+        done.into_iter().flat_map(|(_, facts)| facts).collect(),
+    );
+    produced
+}
+
 /// Extracts the blobs that `load` makes of `items` into `result`, in parallel, each blob
 /// dropped as soon as it is extracted (so only one per worker is in memory); `init` makes
 /// each worker's state for `load` (a repository handle). A blob that cannot be loaded is an

@@ -10,6 +10,7 @@ mod report_cmd;
 mod rules_cmd;
 
 use std::io::{self, BufWriter, IsTerminal as _, Write};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -18,6 +19,7 @@ use time::OffsetDateTime;
 
 use crate::cli::{Cli, ColorChoice, Command, OutputArg, ScanArgs};
 use crate::inputs::git;
+use crate::model::InputError;
 use crate::model::time::format_time;
 use crate::pipeline::ScanResult;
 use crate::report::Format;
@@ -244,27 +246,17 @@ fn clamp_jobs(requested: usize, cores: usize) -> usize {
     requested.clamp(1, cores.saturating_mul(4).clamp(1, MAX_JOBS))
 }
 
-/// Enumerates the plan's inputs and runs the pipeline over them.
 /// Files per batch handed from the walk to the workers: small enough that they start
 /// reading at once, large enough that handing over costs nothing.
 const BATCH: usize = 64;
 
+/// Enumerates the plan's inputs and runs the pipeline over them.
 fn scan_inputs(plan: &plan::ScanPlan) -> miette::Result<ScanResult> {
     let (rules, options) = (&plan.rules, &plan.options);
     let mut result = ScanResult::default();
     let mut errors = Vec::new();
     match &plan.git {
-        GitInput::None => {
-            let walk_errors = crate::pipeline::extract_streamed(
-                &mut result,
-                |on_batch| {
-                    crate::inputs::fs::walk_batches(&plan.roots, &plan.walk, BATCH, on_batch)
-                },
-                rules,
-                options,
-            );
-            errors.extend(walk_errors);
-        }
+        GitInput::None => errors.extend(scan_trees(&mut result, &plan.roots, plan)),
         GitInput::Staged => {
             let (blobs, read_errors) = git::staged(&plan.roots).into_diagnostic()?;
             crate::pipeline::extract_into(&mut result, &blobs, rules, options);
@@ -275,10 +267,7 @@ fn scan_inputs(plan: &plan::ScanPlan) -> miette::Result<ScanResult> {
                 let history = git::history(root, since.as_deref(), &plan.history_excludes)
                     .into_diagnostic()?;
                 if history.has_worktree {
-                    let roots = [root.clone()];
-                    let (blobs, walk_errors) = crate::inputs::fs::walk(&roots, &plan.walk);
-                    crate::pipeline::extract_into(&mut result, &blobs, rules, options);
-                    errors.extend(walk_errors);
+                    errors.extend(scan_trees(&mut result, std::slice::from_ref(root), plan));
                 }
                 crate::pipeline::extract_loaded(
                     &mut result,
@@ -295,6 +284,21 @@ fn scan_inputs(plan: &plan::ScanPlan) -> miette::Result<ScanResult> {
     result.errors.extend(errors);
     result.errors.extend(plan.missing.iter().cloned());
     Ok(crate::pipeline::finish(result, rules, options))
+}
+
+/// Walks `roots` and extracts their files while the walk goes on; returns what could not be
+/// walked.
+fn scan_trees(
+    result: &mut ScanResult,
+    roots: &[PathBuf],
+    plan: &plan::ScanPlan,
+) -> Vec<InputError> {
+    crate::pipeline::extract_streamed(
+        result,
+        |on_batch| crate::inputs::fs::walk_batches(roots, &plan.walk, BATCH, on_batch),
+        &plan.rules,
+        &plan.options,
+    )
 }
 
 /// Whether the whole report was written, or the reader went away first.

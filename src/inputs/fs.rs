@@ -121,15 +121,9 @@ fn escape_invalid_utf8(bytes: &[u8]) -> String {
     out
 }
 
-/// Every file under `roots`, in order, and what could not be walked.
-pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> (Vec<Blob>, Vec<InputError>) {
-    let mut files = Vec::new();
-    let errors = walk_batches(roots, options, usize::MAX, &mut |batch| files.extend(batch));
-    (files, errors)
-}
-
-/// `walk`, handing the files over in order as batches of at most `size` while it goes on,
-/// so that they can be read while the rest of the tree is listed.
+/// Every file under `roots`, in order, handed over in batches of at most `size` while the
+/// walk goes on (so that they can be read while the rest of the tree is listed); returns
+/// what could not be walked.
 pub fn walk_batches(
     roots: &[PathBuf],
     options: &WalkOptions,
@@ -288,7 +282,10 @@ mod batch_tests {
             PathBuf::from("fixtures/rules/SEC001"),
             PathBuf::from("fixtures/demo"),
         ];
-        let (whole, _) = walk(&roots, &options);
+        let mut whole = Vec::new();
+        walk_batches(&roots, &options, usize::MAX, &mut |batch| {
+            whole.extend(batch);
+        });
         let names = |blobs: &[Blob]| {
             blobs
                 .iter()

@@ -236,10 +236,7 @@ pub fn extract_streamed<W>(
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     done.sort_unstable_by_key(|(at, _)| *at);
-    absorb(
-        result,
-        done.into_iter().flat_map(|(_, facts)| facts).collect(),
-    );
+    absorb(result, done.into_iter().flat_map(|(_, facts)| facts));
     produced
 }
 
@@ -268,7 +265,7 @@ pub fn extract_loaded<T: Sync, S>(
     absorb(result, facts);
 }
 
-fn absorb(result: &mut ScanResult, facts: Vec<extract::BlobFacts>) {
+fn absorb(result: &mut ScanResult, facts: impl IntoIterator<Item = extract::BlobFacts>) {
     for blob in facts {
         let stats = &mut result.stats;
         if blob.binary {

@@ -362,6 +362,9 @@ pub(crate) struct Detector {
     /// See [`Reach`]; computed on first use, like the pattern.
     pub reach: OnceLock<Reach>,
     pub keywords: Vec<String>,
+    /// Anchored at a keyword occurrence's end: where it does not match, the occurrence is
+    /// not searched around (`detect.followed_by`).
+    pub followed_by: Option<Pattern>,
     pub entropy: Option<f64>,
     pub provider: String,
     pub allow: Vec<Pattern>,
@@ -578,36 +581,44 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
+/// Whether a keyword occurrence ending at `end` may be part of a match: `followed_by`
+/// (anchored) matches the text from there, or there is no `followed_by`.
+pub(crate) fn follows(followed_by: Option<&Pattern>, text: &str, end: usize) -> bool {
+    followed_by.is_none_or(|f| text.get(end..).is_some_and(|rest| f.regex().is_match(rest)))
+}
+
 /// All detectors of a rule set behind one keyword prefilter.
 #[derive(Debug, Clone)]
 pub(crate) struct DetectorSet {
     filter: KeywordFilter,
-    /// Distinct keyword (pattern index) → the detectors that list it, ascending.
-    owners: Vec<Vec<usize>>,
-    count: usize,
+    /// Distinct keyword (pattern index) → its length and the detectors that list it,
+    /// ascending.
+    owners: Vec<(usize, Vec<usize>)>,
+    /// Each detector's `followed_by`.
+    follow: Vec<Option<Pattern>>,
 }
 
 impl DetectorSet {
     pub(crate) fn new<'a>(detectors: impl IntoIterator<Item = &'a Detector>) -> Self {
         let mut keywords: Vec<&str> = Vec::new();
-        let mut owners: Vec<Vec<usize>> = Vec::new();
-        let mut count = 0;
+        let mut owners: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut follow = Vec::new();
         for (i, detector) in detectors.into_iter().enumerate() {
             for keyword in &detector.keywords {
                 match keywords.iter().position(|k| k == keyword) {
-                    Some(p) => owners[p].push(i),
+                    Some(p) => owners[p].1.push(i),
                     None => {
                         keywords.push(keyword);
-                        owners.push(vec![i]);
+                        owners.push((keyword.len(), vec![i]));
                     }
                 }
             }
-            count = i + 1;
+            follow.push(detector.followed_by.clone());
         }
         Self {
             filter: KeywordFilter::new(&keywords),
             owners,
-            count,
+            follow,
         }
     }
 
@@ -621,11 +632,15 @@ impl DetectorSet {
             return Vec::new();
         }
         found.sort_unstable();
-        let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.count];
+        let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.follow.len()];
         for (at, keyword) in found {
-            for &detector in &self.owners[keyword] {
+            let (len, owners) = &self.owners[keyword];
+            for &detector in owners {
                 let seen = &mut hits[detector];
-                if seen.last() != Some(&at) {
+                if seen.last() == Some(&at) {
+                    continue;
+                }
+                if follows(self.follow[detector].as_ref(), text, at + len) {
                     seen.push(at);
                 }
             }
@@ -680,6 +695,7 @@ mod tests {
             pattern: Pattern::deferred(r"\b((?:AKIA|ASIA)[A-Z2-7]{16})\b"),
             reach: OnceLock::new(),
             keywords: vec!["AKIA".into(), "ASIA".into()],
+            followed_by: None,
             entropy: Some(3.0),
             provider: "aws".into(),
             allow: vec![Pattern::ready("EXAMPLE$", Regex::new("EXAMPLE$").unwrap())],
@@ -803,6 +819,7 @@ mod tests {
             pattern: Pattern::deferred(pattern),
             reach: OnceLock::new(),
             keywords: vec![keyword.into()],
+            followed_by: None,
             entropy: None,
             provider: "test".into(),
             allow: Vec::new(),
@@ -943,6 +960,7 @@ mod tests {
     fn keyword_set_selects_only_candidates() {
         let github = Detector {
             keywords: vec!["ghp_".into()],
+            followed_by: None,
             ..aws()
         };
         let detectors = [aws(), github];
@@ -963,6 +981,7 @@ mod tests {
     fn overlapping_keywords_of_different_detectors_all_fire() {
         let with = |keywords: &[&str]| Detector {
             keywords: keywords.iter().map(|k| (*k).to_owned()).collect(),
+            followed_by: None,
             ..aws()
         };
         for detectors in [

@@ -408,6 +408,7 @@ mod tests {
             ),
             reach: std::sync::OnceLock::new(),
             keywords: vec!["token".into()],
+            followed_by: None,
             entropy: None,
             provider: "user".into(),
             allow: Vec::new(),

@@ -264,6 +264,11 @@ pub(crate) struct RawDetector {
     /// Literal strings, one of which occurs in every match (case-sensitive): the
     /// Aho-Corasick prefilter.
     pub keywords: Vec<String>,
+    /// Regex the text right after a keyword occurrence must match (anchored there) for the
+    /// pattern to be searched around that occurrence: a cheap test that skips the many
+    /// occurrences of a common keyword (`token`, `pat`) that cannot be part of a match.
+    #[serde(default)]
+    pub followed_by: Option<String>,
     /// Minimum Shannon entropy (bits per character) of the captured secret.
     #[serde(default)]
     pub entropy: Option<f64>,

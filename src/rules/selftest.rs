@@ -154,12 +154,18 @@ fn conditions(reasons: &[ViolatedCondition]) -> String {
         .join("; ")
 }
 
-/// Every position where one of the detector's keywords starts, ascending.
-fn keyword_hits(detector: &super::detect::Detector, text: &str) -> Vec<usize> {
+/// Every position where one of the detector's keywords starts, ascending; with `follow`,
+/// only those its `followed_by` accepts.
+fn keyword_hits(detector: &super::detect::Detector, text: &str, follow: bool) -> Vec<usize> {
+    let followed_by = detector.followed_by.as_ref().filter(|_| follow);
     let mut hits: Vec<usize> = detector
         .keywords
         .iter()
-        .flat_map(|k| text.match_indices(k.as_str()).map(|(at, _)| at))
+        .flat_map(|k| {
+            text.match_indices(k.as_str())
+                .map(|(at, _)| at)
+                .filter(|&at| super::detect::follows(followed_by, text, at + k.len()))
+        })
         .collect();
     hits.sort_unstable();
     hits.dedup();
@@ -178,13 +184,22 @@ fn check_one(rule: &Rule, example: &RawExample, negative: bool) -> Option<String
                     detector.keywords
                 )),
                 (false, false)
-                    if detector.find_near_keywords(text, &keyword_hits(detector, text))
+                    if detector.find_near_keywords(text, &keyword_hits(detector, text, false))
                         != found =>
                 {
                     Some(format!(
                         "a match lies out of reach of the keywords {:?} (it must hold one), so the search near keywords would miss it",
                         detector.keywords
                     ))
+                }
+                (false, false)
+                    if detector.find_near_keywords(text, &keyword_hits(detector, text, true))
+                        != found =>
+                {
+                    Some(
+                        "followed_by rejects the keyword occurrence a match holds, so the search near keywords would miss it"
+                            .to_owned(),
+                    )
                 }
                 _ => None,
             }

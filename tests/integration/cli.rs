@@ -151,6 +151,70 @@ fn rules_test_fails_on_a_broken_rule_and_passes_the_builtins() {
     );
 }
 
+/// `detect.followed_by` skips keyword occurrences the text after them rules out, and
+/// `rules test` fails a `followed_by` that would skip an example's match.
+#[test]
+fn followed_by_skips_keyword_occurrences_and_rules_test_guards_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |follow: &str| {
+        format!(
+            "id: USR001\nname: acme-token\nseverity: high\ndetect:\n  provider: acme\n  pattern: '(?i:acme)[^\\n]*?(?P<secret>tok_[A-Za-z0-9]{{24}})'\n  keywords: [acme]\n  followed_by: '{follow}'\nmessage: acme token {{{{redacted}}}}\nfailure_class: exposure\nfailure_mode: x\nframeworks: [OWASP-NHI:NHI2]\nremediation: x\nexamples: ['acme_key = tok_Q8mZ3vK1pX7wR2nL5tY9bC4d']\nnegative_examples: ['acme_key = tok_short']\n"
+        )
+    };
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(rules.join("usr001.yaml"), rule("_key")).unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(
+        tree.join("settings.py"),
+        "ACME_URL = 'x'  # acme docs: tok_Q8mZ3vK1pX7wR2nL5tY9bC4d\nacme_key = 'tok_Zr7Kd2Vq9Lm4Xw1Ns8Bt6Hc3'\n",
+    )
+    .unwrap();
+    let rules = rules.to_str().unwrap();
+    let run = nhiscan().args(["rules", "test", rules]).run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = nhiscan()
+        .args([
+            "scan",
+            tree.to_str().unwrap(),
+            "--rules",
+            rules,
+            "--now",
+            NOW,
+        ])
+        .args([
+            "--format",
+            "jsonl",
+            "--select",
+            "USR001",
+            "--fail-on",
+            "never",
+        ])
+        .run();
+    let lines: Vec<u64> = run
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|f| f["code"] == "USR001")
+        .filter_map(|f| f["location"]["line"].as_u64())
+        .collect();
+    assert_eq!(lines, [2], "{}", run.stdout);
+
+    let rules_dir = dir.path().join("rules");
+    std::fs::write(rules_dir.join("usr001.yaml"), rule("_url")).unwrap();
+    let run = nhiscan()
+        .args(["rules", "test", rules_dir.to_str().unwrap()])
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("followed_by rejects the keyword occurrence a match holds"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn bad_config_exits_2_pointing_at_the_line() {
     let dir = tempfile::tempdir().unwrap();

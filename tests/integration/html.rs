@@ -22,8 +22,10 @@ fn scrub(page: &str) -> String {
     let style = Regex::new(r"(?s)<style>.*?</style>").unwrap();
     let script = Regex::new(r"(?s)<script>.*?</script>").unwrap();
     let hash = Regex::new(r"'sha256-[A-Za-z0-9+/=]{44}'").unwrap();
+    let policy = Regex::new(r#"<span class="mono">sha256:[0-9a-f]{12}</span>"#).unwrap();
     let page = style.replace(&page, "<style>[report.css]</style>");
     let page = script.replace(&page, "<script>[report.js]</script>");
+    let page = policy.replace(&page, r#"<span class="mono">sha256:[policy digest]</span>"#);
     hash.replace_all(&page, "'sha256-[hash]'").into_owned()
 }
 

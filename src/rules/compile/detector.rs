@@ -46,6 +46,13 @@ pub(super) fn compile(
             None,
         ));
     }
+    let followed_by = raw.followed_by.as_deref().and_then(|source| {
+        let route = route("followed_by");
+        if check {
+            regex(file, &route, source, problems, true)?;
+        }
+        Some(Pattern::deferred(&format!(r"\A(?:{source})")))
+    });
     let allow: Vec<_> = raw
         .allow
         .iter()
@@ -98,6 +105,7 @@ pub(super) fn compile(
         reach: std::sync::OnceLock::new(),
         pattern: main?,
         keywords: raw.keywords.clone(),
+        followed_by,
         entropy: raw.entropy,
         provider: raw.provider.clone(),
         allow,

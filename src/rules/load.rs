@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use rayon::prelude::*;
+
 use super::overrides::{self, RuleOverrides};
 use super::schema::RawRule;
 use super::{Rule, RuleSet, compile, selftest, validate};
@@ -75,8 +77,18 @@ fn load_files(
 ) -> Result<RuleSet, LoadError> {
     let mut by_code: BTreeMap<String, Rule> = BTreeMap::new();
     let mut first_seen: HashMap<String, (bool, String)> = HashMap::new();
-    for (builtin, file) in files {
-        let raw: RawRule = match file.parse() {
+    let parsed: Vec<Result<RawRule, Box<Problem>>> = files
+        .par_iter()
+        .map(|(builtin, file)| {
+            if *builtin {
+                file.parse_trusted()
+            } else {
+                file.parse()
+            }
+        })
+        .collect();
+    for ((builtin, file), parsed) in files.iter().zip(parsed) {
+        let raw: RawRule = match parsed {
             Ok(raw) => raw,
             Err(problem) => {
                 problems.push(*problem);

@@ -223,7 +223,7 @@ pub fn extract_streamed<W>(
             batches += 1;
             scope.spawn(move |_| {
                 let facts = batch
-                    .iter()
+                    .par_iter()
                     .map(|blob| extract_counted(blob, rules, options))
                     .collect();
                 done.lock()

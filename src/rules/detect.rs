@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
 use regex::Regex;
 
 use super::placeholder::is_placeholder;
@@ -587,6 +588,10 @@ pub(crate) fn follows(followed_by: Option<&Pattern>, text: &str, end: usize) -> 
     followed_by.is_none_or(|f| text.get(end..).is_some_and(|rest| f.regex().is_match(rest)))
 }
 
+/// A text longer than two of these is searched for keywords in pieces of this size on
+/// the worker pool, so one large file does not leave the other workers idle at the end.
+pub(crate) const PIECE: usize = 1 << 20;
+
 /// All detectors of a rule set behind one keyword prefilter.
 #[derive(Debug, Clone)]
 pub(crate) struct DetectorSet {
@@ -596,6 +601,8 @@ pub(crate) struct DetectorSet {
     owners: Vec<(usize, Vec<usize>)>,
     /// Each detector's `followed_by`.
     follow: Vec<Option<Pattern>>,
+    /// The longest keyword's length.
+    longest: usize,
 }
 
 impl DetectorSet {
@@ -617,6 +624,7 @@ impl DetectorSet {
         }
         Self {
             filter: KeywordFilter::new(&keywords),
+            longest: keywords.iter().map(|k| k.len()).max().unwrap_or(0),
             owners,
             follow,
         }
@@ -625,9 +633,28 @@ impl DetectorSet {
     /// The detectors whose keywords occur in `text`, ascending, whatever the keywords'
     /// overlaps, each with the places its keywords occur, ascending.
     pub(crate) fn hits(&self, text: &str) -> Vec<(usize, Vec<usize>)> {
-        let mut found: Vec<(usize, usize)> = Vec::new();
-        self.filter
-            .for_each(text.as_bytes(), |at, keyword| found.push((at, keyword)));
+        let bytes = text.as_bytes();
+        let mut found: Vec<(usize, usize)> = if bytes.len() > 2 * PIECE {
+            (0..bytes.len().div_ceil(PIECE))
+                .into_par_iter()
+                .flat_map_iter(|i| {
+                    let (start, end) = (i * PIECE, ((i + 1) * PIECE).min(bytes.len()));
+                    let reach = (end + self.longest).min(bytes.len());
+                    let mut found = Vec::new();
+                    self.filter.for_each(&bytes[start..reach], |at, keyword| {
+                        if start + at < end {
+                            found.push((start + at, keyword));
+                        }
+                    });
+                    found
+                })
+                .collect()
+        } else {
+            let mut found = Vec::new();
+            self.filter
+                .for_each(bytes, |at, keyword| found.push((at, keyword)));
+            found
+        };
         if found.is_empty() {
             return Vec::new();
         }
@@ -1037,5 +1064,46 @@ mod tests {
                 .collect();
             assert_eq!(set.candidates(&text), oracle, "text {text:?}");
         }
+    }
+
+    /// A text over two pieces is searched piece by piece in parallel: a keyword across a
+    /// piece boundary is found once, at its place, like any other.
+    #[test]
+    fn a_large_text_has_every_keyword_occurrence_across_piece_boundaries() {
+        let detectors = [
+            Detector {
+                keywords: vec!["AKIA".into(), "ghp_".into()],
+                ..aws()
+            },
+            Detector {
+                keywords: vec!["secret_access_key".into()],
+                ..aws()
+            },
+        ];
+        let set = DetectorSet::new(&detectors);
+        let mut text = vec![b'.'; 9 * PIECE + PIECE / 2];
+        let combos = [("AKIA", 0), ("AKIA", 1), ("ghp_", 3), ("ghp_", 4)]
+            .into_iter()
+            .chain([0, 1, 16, 17].map(|back| ("secret_access_key", back)));
+        for (i, (keyword, back)) in combos.enumerate() {
+            let at = (i + 1) * PIECE - back;
+            text[at..at + keyword.len()].copy_from_slice(keyword.as_bytes());
+        }
+        let text = String::from_utf8(text).unwrap();
+        let want: Vec<(usize, Vec<usize>)> = detectors
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let mut places: Vec<usize> = d
+                    .keywords
+                    .iter()
+                    .flat_map(|k| text.match_indices(k.as_str()).map(|(at, _)| at))
+                    .collect();
+                places.sort_unstable();
+                (i, places)
+            })
+            .collect();
+        assert_eq!(want[0].1.len() + want[1].1.len(), 8);
+        assert_eq!(set.hits(&text), want);
     }
 }

@@ -16,6 +16,7 @@ mod validate;
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
@@ -399,15 +400,18 @@ impl RuleSet {
 
     /// Secrets in `text`: each match of an enabled detector rule, with the rule's code and
     /// the identity-key kind its value is, when it is an identifier (`aws.access_key_id`).
+    /// A text over two [`detect::PIECE`]s is searched by its detectors in parallel.
     pub fn detect<'r>(&'r self, text: &str) -> Vec<Detection<'r>> {
-        let mut out = Vec::new();
-        for (c, hits) in self.detectors.hits(text) {
-            let rule = &self.rules[self.detector_rules[c]];
+        let hits = self.detectors.hits(text);
+        let found = |(c, hits): &(usize, Vec<usize>)| {
+            let rule = &self.rules[self.detector_rules[*c]];
             let Body::Detector(detector) = &rule.body else {
-                continue;
+                return Vec::new();
             };
-            for found in detector.find_near_keywords(text, &hits) {
-                out.push(Detection {
+            detector
+                .find_near_keywords(text, hits)
+                .into_iter()
+                .map(|found| Detection {
                     code: &rule.code,
                     confidence: rule.confidence,
                     severity: rule.severity,
@@ -415,10 +419,14 @@ impl RuleSet {
                     identity: detector.identity,
                     pair_name: detector.pair.as_ref().map(|p| p.name.as_str()),
                     found,
-                });
-            }
+                })
+                .collect::<Vec<_>>()
+        };
+        if text.len() > 2 * detect::PIECE {
+            hits.par_iter().flat_map_iter(found).collect()
+        } else {
+            hits.iter().flat_map(found).collect()
         }
-        out
     }
 }
 

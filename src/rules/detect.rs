@@ -634,7 +634,7 @@ impl DetectorSet {
     /// overlaps, each with the places its keywords occur, ascending.
     pub(crate) fn hits(&self, text: &str) -> Vec<(usize, Vec<usize>)> {
         let bytes = text.as_bytes();
-        let mut found: Vec<(usize, usize)> = if bytes.len() > 2 * PIECE {
+        let found: Vec<(usize, usize)> = if bytes.len() > 2 * PIECE {
             (0..bytes.len().div_ceil(PIECE))
                 .into_par_iter()
                 .flat_map_iter(|i| {
@@ -658,24 +658,25 @@ impl DetectorSet {
         if found.is_empty() {
             return Vec::new();
         }
-        found.sort_unstable();
-        let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.follow.len()];
+        let mut pairs: Vec<(usize, usize)> = Vec::with_capacity(found.len());
         for (at, keyword) in found {
             let (len, owners) = &self.owners[keyword];
             for &detector in owners {
-                let seen = &mut hits[detector];
-                if seen.last() == Some(&at) {
-                    continue;
-                }
                 if follows(self.follow[detector].as_ref(), text, at + len) {
-                    seen.push(at);
+                    pairs.push((detector, at));
                 }
             }
         }
-        hits.into_iter()
-            .enumerate()
-            .filter(|(_, h)| !h.is_empty())
-            .collect()
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut hits: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (detector, at) in pairs {
+            match hits.last_mut() {
+                Some((last, places)) if *last == detector => places.push(at),
+                _ => hits.push((detector, vec![at])),
+            }
+        }
+        hits
     }
 
     /// Indices of the detectors whose keywords occur in `text`, ascending.

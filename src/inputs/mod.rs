@@ -106,11 +106,15 @@ pub fn read_bounded(
 ) -> io::Result<(Vec<u8>, bool)> {
     let mut bytes = Vec::new();
     let more = read_bounded_into(reader, limit, hint, &mut bytes)?;
+    if more {
+        bytes.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    }
     Ok((bytes, more))
 }
 
 /// `read_bounded` into a buffer the caller keeps between reads (emptied first), so reading
-/// many files does not fault in fresh pages for each.
+/// many files does not fault in fresh pages for each. With more to read, `bytes` holds the
+/// `limit + 1` bytes read, so a caller that goes on reading loses none.
 pub fn read_bounded_into(
     reader: &mut dyn Read,
     limit: u64,
@@ -125,9 +129,5 @@ pub fn read_bounded_into(
         bytes.clear();
     }
     reader.take(limit.saturating_add(1)).read_to_end(bytes)?;
-    let more = bytes.len() as u64 > limit;
-    if more {
-        bytes.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    }
-    Ok(more)
+    Ok(bytes.len() as u64 > limit)
 }

@@ -190,7 +190,7 @@ pub fn render(report: &miette::Report, color: bool) -> String {
 pub(crate) fn read_bounded_text(path: &std::path::Path) -> std::io::Result<String> {
     let mut file = std::fs::File::open(path)?;
     let size = file.metadata().ok().map(|m| m.len());
-    let (bytes, more) = crate::inputs::read_bounded(&mut file, MAX_FILE_BYTES, size)?;
+    let (bytes, more) = crate::inputs::read_bounded(&mut file, MAX_FILE_BYTES, || size)?;
     if more {
         return Err(std::io::Error::other(format!(
             "larger than {} KiB, the limit for config and rule files",

@@ -84,9 +84,8 @@ impl Blob {
         })
     }
 
-    /// Opens the content for reading, with its size when known without asking the system:
-    /// a file's is not (a `stat` per file was 2 % of a scan; a worker's kept read buffer
-    /// takes most files in one read, and one over the size limit is still cut there).
+    /// Opens the content for reading, with its size when known without asking the system
+    /// (a file's is not: a `stat` per file was 2 % of a scan, see [`Self::stat_size`]).
     pub fn open(&self) -> io::Result<(Box<dyn Read + '_>, Option<u64>)> {
         match &self.content {
             Content::File(path) => Ok((Box::new(std::fs::File::open(path)?), None)),
@@ -94,40 +93,66 @@ impl Blob {
             Content::Bytes(bytes) => Ok((Box::new(&bytes[..]), Some(bytes.len() as u64))),
         }
     }
+
+    /// The size of a regular file, asked of the file system.
+    pub fn stat_size(&self) -> Option<u64> {
+        match &self.content {
+            Content::File(path) => std::fs::metadata(path)
+                .ok()
+                .filter(std::fs::Metadata::is_file)
+                .map(|m| m.len()),
+            Content::Stdin => None,
+            Content::Bytes(bytes) => Some(bytes.len() as u64),
+        }
+    }
 }
 
 /// Reads at most `limit` bytes (a file that grows while it is read stops there); the flag
-/// says whether there was more. `hint` (the file's size) sizes the buffer at once, so a
-/// large file is not copied from buffer to doubled buffer while it is read.
+/// says whether there was more. `size` (the file's size) is asked for only when the first
+/// read fills the buffer, and sizes it at once, so a large file is not copied from buffer
+/// to doubled buffer while it is read.
 pub fn read_bounded(
     reader: &mut dyn Read,
     limit: u64,
-    hint: Option<u64>,
+    size: impl FnOnce() -> Option<u64>,
 ) -> io::Result<(Vec<u8>, bool)> {
     let mut bytes = Vec::new();
-    let more = read_bounded_into(reader, limit, hint, &mut bytes)?;
+    let more = read_bounded_into(reader, limit, size, &mut bytes)?;
     if more {
         bytes.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     }
     Ok((bytes, more))
 }
 
+/// The first read's least size, when the buffer kept is smaller.
+const FIRST_READ: usize = 64 << 10;
+
 /// `read_bounded` into a buffer the caller keeps between reads (emptied first), so reading
-/// many files does not fault in fresh pages for each. With more to read, `bytes` holds the
-/// `limit + 1` bytes read, so a caller that goes on reading loses none.
+/// many files does not fault in fresh pages for each. With more to read, `bytes` holds all
+/// that was read (at most `limit + 1` bytes; less when `size` is over the limit), so a
+/// caller that goes on reading loses none.
 pub fn read_bounded_into(
     reader: &mut dyn Read,
     limit: u64,
-    hint: Option<u64>,
+    size: impl FnOnce() -> Option<u64>,
     bytes: &mut Vec<u8>,
 ) -> io::Result<bool> {
-    let want = usize::try_from(hint.unwrap_or(0).min(limit)).unwrap_or(0);
-    if bytes.capacity() < want {
-        // A fresh buffer: growing the old one would copy its stale bytes.
-        *bytes = Vec::with_capacity(want);
-    } else {
-        bytes.clear();
+    bytes.clear();
+    let bound = limit.saturating_add(1);
+    let first = (bytes.capacity().max(FIRST_READ) as u64).min(bound);
+    reader.take(first).read_to_end(bytes)?;
+    if (bytes.len() as u64) < first {
+        return Ok(false);
     }
-    reader.take(limit.saturating_add(1)).read_to_end(bytes)?;
+    if first < bound
+        && let Some(size) = size()
+    {
+        if size > limit {
+            return Ok(true);
+        }
+        let whole = usize::try_from(size.saturating_add(1)).unwrap_or(usize::MAX);
+        bytes.reserve_exact(whole.saturating_sub(bytes.len()));
+    }
+    reader.take(bound - first).read_to_end(bytes)?;
     Ok(bytes.len() as u64 > limit)
 }

@@ -91,6 +91,7 @@ fn extract_blob(blob: &Blob, rules: &RuleSet, options: &Options) -> BlobFacts {
         return extract_large(reader, Vec::new(), &path, rules, facts, CHUNK);
     }
     let mut bytes = READ_BUFFER.with_borrow_mut(std::mem::take);
+    let size = || size.or_else(|| blob.stat_size());
     match read_bounded_into(&mut reader, max_file_size, size, &mut bytes) {
         Ok(false) => {}
         Ok(true) => return extract_large(reader, bytes, &path, rules, facts, CHUNK),

@@ -225,8 +225,10 @@ pub(crate) struct Reach {
 }
 
 impl Reach {
+    /// The reach of `pattern` as detectors compile it, with ASCII classes
+    /// ([`ascii_classes`]): a `\w` is one byte, and parsing skips the Unicode tables.
     pub(crate) fn of(pattern: &str) -> Self {
-        match regex_syntax::parse(pattern) {
+        match regex_syntax::parse(&ascii_classes(pattern)) {
             Ok(hir) => Self {
                 single_line: is_single_line(&hir),
                 len: reach_len(&hir),

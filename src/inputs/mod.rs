@@ -94,15 +94,15 @@ impl Blob {
         }
     }
 
-    /// The size of a regular file, asked of the file system.
+    /// The size of a regular file, asked of the file system (other content's size is
+    /// known from [`Self::open`] or not at all).
     pub fn stat_size(&self) -> Option<u64> {
         match &self.content {
             Content::File(path) => std::fs::metadata(path)
                 .ok()
                 .filter(std::fs::Metadata::is_file)
                 .map(|m| m.len()),
-            Content::Stdin => None,
-            Content::Bytes(bytes) => Some(bytes.len() as u64),
+            Content::Stdin | Content::Bytes(_) => None,
         }
     }
 }

@@ -405,13 +405,14 @@ impl RuleSet {
         let hits = self.detectors.hits(text);
         let found = |(c, hits): &(usize, Vec<usize>)| {
             let rule = &self.rules[self.detector_rules[*c]];
-            let Body::Detector(detector) = &rule.body else {
-                return Vec::new();
+            let detector = match &rule.body {
+                Body::Detector(detector) => Some(detector),
+                Body::Posture { .. } => None,
             };
-            detector
-                .find_near_keywords(text, hits)
-                .into_iter()
-                .map(|found| Detection {
+            let matches =
+                detector.map(|detector| (detector, detector.find_near_keywords(text, hits)));
+            matches.into_iter().flat_map(move |(detector, matches)| {
+                matches.into_iter().map(move |found| Detection {
                     code: &rule.code,
                     confidence: rule.confidence,
                     severity: rule.severity,
@@ -420,7 +421,7 @@ impl RuleSet {
                     pair_name: detector.pair.as_ref().map(|p| p.name.as_str()),
                     found,
                 })
-                .collect::<Vec<_>>()
+            })
         };
         if text.len() > 2 * detect::PIECE {
             hits.par_iter().flat_map_iter(found).collect()

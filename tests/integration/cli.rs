@@ -161,9 +161,9 @@ fn followed_by_skips_keyword_occurrences_and_rules_test_guards_it() {
             "id: USR001\nname: acme-token\nseverity: high\ndetect:\n  provider: acme\n  pattern: '(?i:acme)[^\\n]*?(?P<secret>tok_[A-Za-z0-9]{{24}})'\n  keywords: [acme]\n  followed_by: '{follow}'\nmessage: acme token {{{{redacted}}}}\nfailure_class: exposure\nfailure_mode: x\nframeworks: [OWASP-NHI:NHI2]\nremediation: x\nexamples: ['acme_key = tok_Q8mZ3vK1pX7wR2nL5tY9bC4d']\nnegative_examples: ['acme_key = tok_short']\n"
         )
     };
-    let rules = dir.path().join("rules");
-    std::fs::create_dir(&rules).unwrap();
-    std::fs::write(rules.join("usr001.yaml"), rule("_key")).unwrap();
+    let rules_dir = dir.path().join("rules");
+    std::fs::create_dir(&rules_dir).unwrap();
+    std::fs::write(rules_dir.join("usr001.yaml"), rule("_key")).unwrap();
     let tree = dir.path().join("tree");
     std::fs::create_dir(&tree).unwrap();
     std::fs::write(
@@ -171,7 +171,7 @@ fn followed_by_skips_keyword_occurrences_and_rules_test_guards_it() {
         "ACME_URL = 'x'  # acme docs: tok_Q8mZ3vK1pX7wR2nL5tY9bC4d\nacme_key = 'tok_Zr7Kd2Vq9Lm4Xw1Ns8Bt6Hc3'\n",
     )
     .unwrap();
-    let rules = rules.to_str().unwrap();
+    let rules = rules_dir.to_str().unwrap();
     let run = nhiscan().args(["rules", "test", rules]).run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = nhiscan()
@@ -201,11 +201,8 @@ fn followed_by_skips_keyword_occurrences_and_rules_test_guards_it() {
         .collect();
     assert_eq!(lines, [2], "{}", run.stdout);
 
-    let rules_dir = dir.path().join("rules");
     std::fs::write(rules_dir.join("usr001.yaml"), rule("_url")).unwrap();
-    let run = nhiscan()
-        .args(["rules", "test", rules_dir.to_str().unwrap()])
-        .run();
+    let run = nhiscan().args(["rules", "test", rules]).run();
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(
         run.stderr

@@ -194,6 +194,9 @@ fn walker(root: &Path, options: &WalkOptions) -> ignore::Walk {
             {
                 return false;
             }
+            if excludes.is_empty() {
+                return true;
+            }
             let relative = entry.path().strip_prefix(&base).unwrap_or(entry.path());
             !excludes.is_match(relative) && !excludes.is_match(display_path(entry.path()))
         });

@@ -404,7 +404,8 @@ impl Detector {
     pub(crate) fn find_all(&self, text: &str) -> Vec<SecretMatch> {
         let mut out = Vec::new();
         if let Some(group) = secret_group(self.pattern.regex()) {
-            self.find_in(text, Window::whole(text), group, &mut out);
+            let mut locations = self.pattern.regex().capture_locations();
+            self.find_in(text, Window::whole(text), group, &mut locations, &mut out);
         }
         out
     }
@@ -417,6 +418,7 @@ impl Detector {
         let Some(group) = secret_group(self.pattern.regex()) else {
             return out;
         };
+        let mut locations = self.pattern.regex().capture_locations();
         let mut current: Option<Window> = None;
         for &hit in hits {
             if current.is_some_and(|w| {
@@ -429,37 +431,42 @@ impl Detector {
                 Some(window) if window.joins(next) => window.extend(next),
                 _ => {
                     if let Some(window) = current.replace(next) {
-                        self.find_in(text, window, group, &mut out);
+                        self.find_in(text, window, group, &mut locations, &mut out);
                     }
                 }
             }
         }
         if let Some(window) = current {
-            self.find_in(text, window, group, &mut out);
+            self.find_in(text, window, group, &mut locations, &mut out);
         }
         out
     }
 
     /// The matches that start in `window`, read with the text around it as context (a
     /// boundary at the window's start sees the byte before it), with offsets in `text`;
-    /// `group` is the pattern's [`secret_group`].
+    /// `group` is the pattern's [`secret_group`]; `locations` is room for its captures.
     /// A match that runs into a clipped end is searched again to the end of its line (or
     /// of the text), so it is found whole.
-    fn find_in(&self, text: &str, window: Window, group: usize, out: &mut Vec<SecretMatch>) {
+    fn find_in(
+        &self,
+        text: &str,
+        window: Window,
+        group: usize,
+        locations: &mut regex::CaptureLocations,
+        out: &mut Vec<SecretMatch>,
+    ) {
         let regex = self.pattern.regex();
         let Some(mut haystack) = text.get(..window.end) else {
             return;
         };
-        let mut locations = regex.capture_locations();
         let mut at = window.start;
         while at < window.end {
-            let Some(mut whole) = regex.captures_read_at(&mut locations, haystack, at) else {
+            let Some(mut whole) = regex.captures_read_at(locations, haystack, at) else {
                 break;
             };
             if window.clipped_end && whole.end() == haystack.len() {
                 haystack = &text[..window.unclipped_end(text)];
-                let Some(again) = regex.captures_read_at(&mut locations, haystack, whole.start())
-                else {
+                let Some(again) = regex.captures_read_at(locations, haystack, whole.start()) else {
                     break;
                 };
                 whole = again;

@@ -30,7 +30,10 @@ impl Source for X509 {
     fn sniff(&self, path: &str, head: &[u8]) -> bool {
         let lower = path.to_ascii_lowercase();
         let der = DER_EXTENSIONS.iter().any(|e| lower.ends_with(e)) && looks_like_der(head);
-        der || memchr::memmem::find(head, BEGIN.as_bytes()).is_some()
+        // Every file is sniffed: the searcher is built once, not per call.
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(BEGIN));
+        der || FINDER.find(head).is_some()
     }
 
     fn extract(&self, input: &Input<'_>, out: &mut Extracted) -> Result<(), SourceError> {

@@ -618,13 +618,11 @@ fn extract_large(
     let mut subjects = Vec::new();
     let mut state = FileSecrets::default();
     let outcome = text::for_each_chunk(reader, chunk, OVERLAP, |chunk| {
-        if invalid_at.is_none() {
-            invalid_at = std::str::from_utf8(chunk.bytes)
-                .err()
-                .map(|e| chunk.offset + e.valid_up_to() as u64);
-        }
         consumed = chunk.offset + chunk.bytes.len() as u64;
-        let (text, _) = text::decode(chunk.bytes);
+        let (text, invalid) = text::decode(chunk.bytes);
+        if invalid_at.is_none() {
+            invalid_at = invalid.map(|at| chunk.offset + at as u64);
+        }
         detect_chunk(chunk, &text, path, rules, &mut state, &mut subjects);
     });
     facts.subjects = subjects;
@@ -703,5 +701,33 @@ mod tests {
                 "token after {before} bytes"
             );
         }
+    }
+
+    /// A file read in chunks reports its first invalid byte at its offset in the file,
+    /// not in the chunk, once.
+    #[test]
+    fn a_chunked_file_names_its_first_invalid_byte_by_its_offset_in_the_file() {
+        let chunk = 64 << 10;
+        let mut bytes = "a\n".repeat(chunk).into_bytes();
+        let first = chunk + 10;
+        bytes[first] = 0xFF;
+        bytes[3 * chunk / 2] = 0xFE;
+        let path: Arc<str> = Arc::from("big.txt");
+        let reader: Box<dyn Read> = Box::new(std::io::Cursor::new(bytes));
+        let facts = extract_large(
+            reader,
+            Vec::new(),
+            &path,
+            crate::rules::builtin_set(),
+            BlobFacts::default(),
+            chunk,
+        );
+        let reasons: Vec<String> = facts.errors.iter().map(|e| e.reason.clone()).collect();
+        assert_eq!(
+            reasons,
+            [format!(
+                "invalid UTF-8 near byte {first}; the rest was scanned with replacement characters"
+            )]
+        );
     }
 }

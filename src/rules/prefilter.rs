@@ -30,11 +30,8 @@ const BUCKETS: usize = 16;
 const DOMAIN: usize = 1 << 14;
 /// A state at or above this has all bits of its top lane set: no bucket matched.
 const NO_MATCH: u64 = 0xFFFF << 48;
-/// Where an entry's first window starts in its keyword: 0 for even offsets; for odd ones
-/// -1 (the byte before), or 1 when the keyword is long enough to fill all lanes from there.
-const LEADS: [isize; 3] = [-1, 0, 1];
-/// Fingerprint shapes: a lead and a number of windows.
-const CLASSES: usize = LEADS.len() * LANES;
+/// Fingerprint shapes: each of three leads ([`Class::lead`]) with one to four windows.
+const CLASSES: usize = 3 * LANES;
 /// How much each class's entries weigh when buckets are shared out, by [`Class::index`]:
 /// a short fingerprint, or one that starts with a free byte, lets more text through, so
 /// its entries get buckets with fewer others. Tuned on a sample of the benchmark corpus:
@@ -43,8 +40,10 @@ const WEIGHT: [usize; CLASSES] = [1, 32, 10, 5, 16, 12, 4, 2, 16, 8, 3, 3];
 
 /// An entry's fingerprint shape. A bucket's entries share it, so a match in the top lane
 /// tells where the keyword starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 struct Class {
+    /// Where the first window starts in the keyword: 0 for even offsets; for odd ones -1
+    /// (the byte before), or 1 when the keyword is long enough to fill all lanes from there.
     lead: isize,
     /// Windows in the fingerprint, two bytes apart.
     windows: usize,

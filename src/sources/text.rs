@@ -16,8 +16,10 @@ pub(crate) fn is_binary(head: &[u8]) -> bool {
     if head.contains(&0) {
         return true;
     }
-    let valid = simdutf8::basic::from_utf8(head).is_ok()
-        || std::str::from_utf8(head).is_err_and(|e| e.error_len().is_none());
+    let valid = match simdutf8::compat::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    };
     if valid || head.len() < 32 {
         return false;
     }
@@ -31,10 +33,7 @@ pub(crate) fn is_binary(head: &[u8]) -> bool {
 /// Decodes `bytes` as UTF-8, replacing invalid sequences; the second value is the byte
 /// offset of the first invalid sequence, when there is one.
 pub(crate) fn decode(bytes: &[u8]) -> (Cow<'_, str>, Option<usize>) {
-    if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
-        return (Cow::Borrowed(text), None);
-    }
-    match std::str::from_utf8(bytes) {
+    match simdutf8::compat::from_utf8(bytes) {
         Ok(text) => (Cow::Borrowed(text), None),
         Err(e) => (String::from_utf8_lossy(bytes), Some(e.valid_up_to())),
     }

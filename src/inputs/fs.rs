@@ -5,6 +5,7 @@
 //! or a device (`<(cmd)`, `/dev/stdin`) is one blob read as a stream; `-` is standard input.
 //! A root itself is never excluded. Reading is the extract stage's job.
 
+use std::borrow::Cow;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -86,7 +87,7 @@ fn is_default_excluded_dir(name: &OsStr) -> bool {
 /// `\` separators are shown as `/`.
 pub(crate) fn display_path(path: &Path) -> String {
     let text = path_text(path);
-    let mut text = text.as_str();
+    let mut text = &*text;
     while let Some(rest) = text.strip_prefix("./") {
         text = rest;
     }
@@ -98,14 +99,16 @@ pub(crate) fn display_path(path: &Path) -> String {
 }
 
 #[cfg(unix)]
-fn path_text(path: &Path) -> String {
+fn path_text(path: &Path) -> Cow<'_, str> {
     use std::os::unix::ffi::OsStrExt as _;
-    escape_invalid_utf8(path.as_os_str().as_bytes())
+    let bytes = path.as_os_str().as_bytes();
+    std::str::from_utf8(bytes)
+        .map_or_else(|_| Cow::Owned(escape_invalid_utf8(bytes)), Cow::Borrowed)
 }
 
 #[cfg(not(unix))]
-fn path_text(path: &Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
+fn path_text(path: &Path) -> Cow<'_, str> {
+    Cow::Owned(path.to_string_lossy().replace('\\', "/"))
 }
 
 /// `bytes` as text, each byte of an invalid UTF-8 sequence written `\xNN`.
@@ -185,7 +188,9 @@ fn walker(root: &Path, options: &WalkOptions) -> ignore::Walk {
         .git_exclude(options.respect_gitignore)
         .git_global(false)
         .follow_links(options.follow_symlinks)
-        .sort_by_file_name(Ord::cmp)
+        // Siblings share their parent's path, so their paths sort as their names do, and
+        // comparing the bytes spares splitting a name off each path at every comparison.
+        .sort_by_file_path(|a, b| a.as_os_str().cmp(b.as_os_str()))
         .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             if is_dir

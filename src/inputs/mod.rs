@@ -151,7 +151,7 @@ pub fn read_bounded_into(
             return Ok(true);
         }
         let whole = usize::try_from(size.saturating_add(1)).unwrap_or(usize::MAX);
-        bytes.reserve_exact(whole.saturating_sub(bytes.len()));
+        bytes.reserve(whole.saturating_sub(bytes.len()));
     }
     reader.take(bound - first).read_to_end(bytes)?;
     Ok(bytes.len() as u64 > limit)

@@ -19,7 +19,7 @@ use crate::model::{
     SecretFacts, Span, Subject,
 };
 use crate::rules::{Detection, RuleSet, attribute};
-use crate::sources::{Extracted, Input, SOURCES, Source, ci, private_key, text};
+use crate::sources::{Extracted, Input, SOURCES, ci, private_key, text};
 
 /// Bytes read at the start of a file to pick adapters and detect binary content.
 const HEAD: usize = 8192;
@@ -121,14 +121,10 @@ fn extract_read(
     facts.bytes = bytes.len() as u64;
     let head = &bytes[..bytes.len().min(HEAD)];
     let binary = text::is_binary(head);
-    let claimed: Vec<&dyn Source> = SOURCES
-        .iter()
-        .copied()
-        .filter(|s| s.sniff(&path, head))
-        .collect();
+    let claimed = SOURCES.iter().filter(|s| s.sniff(&path, head));
     let input = Input::new(&path, bytes);
     let mut settler = Settler::new(Arc::clone(&path), blob.history(), rules, options);
-    for source in &claimed {
+    for source in claimed {
         facts.sources.push(source.id());
         let mut sink = |batch| settler.settle(batch);
         let mut out = Extracted {
@@ -166,7 +162,7 @@ fn extract_read(
         }
     }
     if binary {
-        facts.binary = claimed.is_empty();
+        facts.binary = facts.sources.is_empty();
         return facts;
     }
     facts.sources.push(text::ID);

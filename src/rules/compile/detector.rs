@@ -4,7 +4,7 @@
 use super::regex;
 use crate::diag::{Problem, SourceFile};
 use crate::model::{KeyKind, Step};
-use crate::rules::detect::{Detector, Pair, Pattern, secret_group};
+use crate::rules::detect::{Detector, Gate, Pair, Pattern, secret_group};
 use crate::rules::schema::RawDetector;
 
 /// Builds the detector. With `check`, every regex is compiled now and its problems
@@ -51,7 +51,7 @@ pub(super) fn compile(
         if check {
             regex(file, &route, source, problems, true)?;
         }
-        Some(Pattern::deferred(&format!(r"\A(?:{source})")))
+        Some(Gate::new(Pattern::deferred(&format!(r"\A(?:{source})"))))
     });
     let allow: Vec<_> = raw
         .allow

@@ -39,7 +39,7 @@ EXPECTED_CODE = {
     "github_pat_in_workflow": "SEC003",
     "slack_token": "SEC004",
     "rsa_private_key": "SEC002",
-    "gcp_sa_key": "SEC002",
+    "gcp_sa_key": "GCP001",  # one finding naming the service account (issue 7)
 }
 
 

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{findings_text, scan};
+use crate::common::{each_fixture, findings_text, scan};
 
 fn code_of(path: &std::path::Path) -> String {
     let dir = path
@@ -33,7 +33,7 @@ fn findings_of(report: &Value, code: &str) -> Vec<Value> {
 
 #[test]
 fn fail_fixtures_yield_their_code() {
-    insta::glob!("../../fixtures/rules", "*/fail/*", |path| {
+    each_fixture("fixtures/rules", "*/fail/*", |path| {
         let code = code_of(path);
         let run = scan(&[&relative(path), "--format", "json", "--fail-on", "never"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
@@ -50,7 +50,7 @@ fn fail_fixtures_yield_their_code() {
 
 #[test]
 fn pass_fixtures_do_not_yield_their_code() {
-    insta::glob!("../../fixtures/rules", "*/pass/*", |path| {
+    each_fixture("fixtures/rules", "*/pass/*", |path| {
         let code = code_of(path);
         let report = scan(&[&relative(path), "--format", "json", "--fail-on", "never"]).json();
         let wrong = findings_of(&report, &code);

@@ -37,7 +37,7 @@ fn adapter_output() {
         progress: None,
         spill: None,
     };
-    insta::glob!("../../fixtures/sources", "*/*", |path| {
+    crate::common::each_fixture("fixtures/sources", "*/*", |path| {
         let relative = path
             .strip_prefix(crate::common::root())
             .unwrap()

@@ -212,28 +212,25 @@ pub(crate) fn findings_text(report: &Value) -> String {
     out
 }
 
-/// Calls `check` on each file under `base` (relative to the repository root) whose path
-/// below it matches `pattern` segment by segment (`*` is any one name), in sorted order,
-/// with insta naming snapshots as `insta::glob!` does: the test's name, `@`, the path
-/// below `base`. `insta::glob!` is not used because while one runs, insta counts a snapshot
-/// mismatch in *any* test thread toward it and lets that test pass: a stale snapshot
-/// elsewhere failed whichever glob test ran beside it, without naming the snapshot.
+/// Calls `check` on each file or folder under `base` (relative to the repository root) whose
+/// path below it matches the glob `pattern` (a folder fixture such as `.circleci/` is
+/// scanned whole), in sorted order, with insta naming snapshots as
+/// `insta::glob!` does: the test's name, `@`, the path below `base`. `insta::glob!` is not
+/// used because while one runs, insta counts a snapshot mismatch in *any* test thread toward
+/// it and lets that test pass: a stale snapshot elsewhere failed whichever glob test ran
+/// beside it, without naming the snapshot.
 pub(crate) fn each_fixture(base: &str, pattern: &str, mut check: impl FnMut(&Path)) {
     let base = root().join(base);
-    let mut paths = vec![base.clone()];
-    for segment in pattern.split('/') {
-        let mut next = Vec::new();
-        for dir in paths.iter().filter(|p| p.is_dir()) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if segment == "*" || path.file_name().is_some_and(|n| n == segment) {
-                    next.push(path);
-                }
-            }
-        }
-        paths = next;
-    }
-    paths.retain(|p| p.is_file());
+    let glob = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .unwrap()
+        .compile_matcher();
+    let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(&base)
+        .into_iter()
+        .map(|entry| entry.unwrap().into_path())
+        .filter(|path| glob.is_match(path.strip_prefix(&base).unwrap()))
+        .collect();
     paths.sort();
     assert!(!paths.is_empty(), "no {pattern} under {}", base.display());
     for path in paths {
